@@ -1,0 +1,19 @@
+# Every third-party dependency is a Debian 12 package (see scripts/apt-packages.txt).
+
+# Pipeline (no GLib): JPEG, XNNPACK, OpenCV DNN.
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+find_library(XNNPACK_LIB XNNPACK REQUIRED)
+find_library(PTHREADPOOL_LIB pthreadpool REQUIRED)
+find_library(CPUINFO_LIB cpuinfo REQUIRED)
+find_path(FLATBUFFERS_INCLUDE flatbuffers/flatbuffers.h REQUIRED)  # header-only use
+find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc dnn)
+find_package(nlohmann_json 3 REQUIRED)
+
+# Transport (GLib, GStreamer, libsoup).
+pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0 gobject-2.0 gio-2.0)
+pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0)
+pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
+pkg_check_modules(SOUP REQUIRED IMPORTED_TARGET libsoup-3.0)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+
+find_package(GTest REQUIRED)

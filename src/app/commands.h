@@ -1,0 +1,21 @@
+// The subcommands of `sueo`. Each is defined in its own cmd_<name>.cpp and listed in commands.cpp.
+// Thread: main thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sueo::app {
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::function<int(const std::vector<std::string>&)> run;  // returns the exit code
+};
+
+const std::vector<Command>& commands();
+
+int run_serve(const std::vector<std::string>& args);
+
+}  // namespace sueo::app
