@@ -20,7 +20,8 @@ export class SequenceSender {
     this.waiting = null;        // the one frame waiting for the buffer: {bytes, captureTime, readyAt}
     this.sent = 0;              // frames whose every chunk went to dc.send
     this.skipped = 0;           // frames skipped for a full buffer
-    this.bytesSent = 0;
+    this.bytesSent = 0;         // chunk messages, headers included
+    this.jpegBytes = 0;         // the JPEGs of the frames sent
     this.tStart = null;
     this.tLastSent = null;
     this.lastChunkSent = [];    // page clock per frame index: the frame's last chunk handed to send()
@@ -55,6 +56,7 @@ export class SequenceSender {
       chunks: makeChunks(this.info.seq, index, frame.captureTime, frame.bytes, this.chunkBytes),
       next: 0,
       index,
+      bytes: frame.bytes.byteLength,
     };
   }
 
@@ -83,6 +85,7 @@ export class SequenceSender {
         this.tLastSent = pageNow();
         this.lastChunkSent[this.current.index] = this.tLastSent;
         this.sent += 1;
+        this.jpegBytes += this.current.bytes;
         this.current = null;
       }
     }
@@ -114,7 +117,7 @@ export class SequenceSender {
   summary() {
     return {
       seq: this.info.seq, planned: this.info.frames, sent: this.sent, skipped: this.skipped,
-      bytesSent: this.bytesSent, tStart: this.tStart, tLastSent: this.tLastSent,
+      bytesSent: this.bytesSent, jpegBytes: this.jpegBytes, tStart: this.tStart, tLastSent: this.tLastSent,
     };
   }
 }
