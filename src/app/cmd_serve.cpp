@@ -1,12 +1,67 @@
+// `sueo serve`: every setting of the server in one option table (flag, environment variable,
+// default, help), then the server's main loop.
+#include <gst/gst.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "app/commands.h"
+#include "config.h"
+#include "transport/server.h"
 
 namespace sueo::app {
+namespace {
 
-int run_serve(const std::vector<std::string>&) {
-  std::fprintf(stderr, "sueo serve: not built yet\n");
-  return 1;
+std::vector<Option> serve_options(transport::ServeConfig& c, const std::string& home) {
+  const std::string certs = (std::filesystem::path(home) / "certs").string();
+  auto turn = [&c](std::string_view text) { c.turn_servers = split_list(text); };
+  return {
+      {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
+      {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
+      {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
+      {"--key", "SUEO_KEY", certs + "/key.pem", "TLS private key (PEM)", set_string(c.key_file)},
+      {"--ca-cert", "SUEO_CA_CERT", certs + "/rootCA.pem", "mkcert root CA certificate served at /ca (public part only)", set_string(c.ca_file)},
+      {"--web-dir", "SUEO_WEB_DIR", home + "/web", "folder of the page served at /", set_string(c.web_dir)},
+      {"--vendor-dir", "SUEO_VENDOR_DIR", home + "/node_modules", "node_modules holding webrtc-adapter and simple-peer", set_string(c.vendor_dir)},
+      {"--qr", "SUEO_QR", "1", "print the LAN URL as a QR code at start", set_bool(c.show_qr, "--qr")},
+      {"--stun-server", "SUEO_STUN_SERVER", "", "STUN server, stun://host:port; none by default (LAN only)", set_string(c.stun_server)},
+      {"--turn-servers", "SUEO_TURN_SERVERS", "", "comma-separated TURN servers, turn(s)://user:pass@host:port", turn},
+      {"--ice-port-min", "SUEO_ICE_PORT_MIN", "0", "lowest UDP port for ICE (0: any)", set_int(c.ice_port_min, 0, 65535, "--ice-port-min")},
+      {"--ice-port-max", "SUEO_ICE_PORT_MAX", "0", "highest UDP port for ICE (0: any)", set_int(c.ice_port_max, 0, 65535, "--ice-port-max")},
+      {"--max-sessions", "SUEO_MAX_SESSIONS", "8", "sessions at once; more get 'server busy'", set_int(c.max_sessions, 1, 1000, "--max-sessions")},
+      {"--ws-max-message", "SUEO_WS_MAX_MESSAGE", "65536", "largest /ws message in bytes", set_int(c.ws_max_message, 1024, 16 << 20, "--ws-max-message")},
+      {"--max-frame-bytes", "SUEO_MAX_FRAME_BYTES", "2097152", "largest JPEG frame in bytes", set_int(c.max_frame_bytes, 1024, 64 << 20, "--max-frame-bytes")},
+      {"--max-sequence-frames", "SUEO_MAX_SEQUENCE_FRAMES", "600", "most frames in one sequence", set_int(c.max_sequence_frames, 1, 100000, "--max-sequence-frames")},
+      {"--frame-timeout-ms", "SUEO_FRAME_TIMEOUT_MS", "2000", "a frame still incomplete this long after its first chunk is dropped", set_double(c.frame_timeout_ms, 10, 600000, "--frame-timeout-ms")},
+      {"--workers", "SUEO_WORKERS", "0", "CPU worker threads (JPEG decode, landmarks, classifier); 0: one per core", set_int(c.workers, 0, 256, "--workers")},
+      {"--worker-queue", "SUEO_WORKER_QUEUE", "512", "frames waiting per worker before frames are dropped as 'overloaded'", set_int(c.worker_queue, 1, 1000000, "--worker-queue")},
+      {"--fps", "SUEO_FPS", "15", "frames per second the page captures", set_int(c.fps, 1, 60, "--fps")},
+      {"--width", "SUEO_WIDTH", "640", "frame width the page sends", set_int(c.width, 64, 3840, "--width")},
+      {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},
+      {"--jpeg-quality", "SUEO_JPEG_QUALITY", "0.7", "JPEG quality the page uses (0–1)", set_double(c.jpeg_quality, 0.05, 1.0, "--jpeg-quality")},
+      {"--sequence-seconds", "SUEO_SEQUENCE_SECONDS", "10", "length of one recognition sequence in seconds", set_double(c.sequence_seconds, 0.2, 60, "--sequence-seconds")},
+      {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest DataChannel message the page sends (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
+  };
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args) {
+  transport::ServeConfig config;
+  const auto table = serve_options(config, project_home());
+  const auto parsed = parse_options(table, args);
+  if (parsed.help_requested) {
+    std::printf("%s", format_help("sueo serve [options]", table).c_str());
+    return 0;
+  }
+  if (!parsed.positional.empty()) throw ConfigError("unexpected argument '" + parsed.positional.front() + "'");
+  if (config.ice_port_max < config.ice_port_min) throw ConfigError("--ice-port-max is below --ice-port-min");
+  if (static_cast<double>(config.max_sequence_frames) < config.fps * config.sequence_seconds) {
+    throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
+  }
+  gst_init(nullptr, nullptr);
+  transport::Server server(config);
+  return server.run();
 }
 
 }  // namespace sueo::app

@@ -33,8 +33,10 @@ struct Chunk {
 // Parses one DataChannel binary message. Returns std::nullopt and sets `error` (a short English
 // sentence naming the bad field) when the header breaks a rule of the protocol that can be checked
 // without state: size, version, kind, header_bytes, chunk_index < chunk_count, frame_bytes in
-// 1..max_frame_bytes (a larger frame reports error_code "oversized"), offset + payload ≤ frame_bytes,
-// a finite capture time.
+// 1..max_frame_bytes (a larger frame reports code "oversized"), a payload of at least one byte,
+// chunk_count ≤ frame_bytes (both follow from "every chunk but the last is full"), offset + payload ≤
+// frame_bytes, a finite capture time. Rules that need the other chunks of the frame (gaps, overlaps,
+// agreement on chunk_count/frame_bytes) are FrameAssembler's.
 struct ParseError {
   std::string code;     // "bad_chunk" or "oversized"
   std::string message;

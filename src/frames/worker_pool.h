@@ -45,6 +45,7 @@ class WorkerPool {
  private:
   struct Worker;
   void run(Worker& worker);
+  void stop_and_join();
 
   size_t max_queue_;
   std::vector<std::unique_ptr<Worker>> workers_;

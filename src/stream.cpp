@@ -1,0 +1,71 @@
+#include "stream.h"
+
+#include <chrono>
+
+#include "metrics.h"
+
+namespace sueo {
+
+FrameStream::FrameStream(std::unique_ptr<FrameConsumer> consumer, int64_t max_pixels)
+    : consumer_(std::move(consumer)), max_pixels_(max_pixels) {}
+
+void FrameStream::start(uint32_t seq, uint32_t planned_frames, double) {
+  stats_ = frames::SequenceStats{};
+  stats_.seq = seq;
+  stats_.expected = planned_frames;
+  if (consumer_) consumer_->on_sequence_start(seq, planned_frames);
+}
+
+bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext& context, std::string& error) {
+  if (frame.seq != stats_.seq) return false;  // a late frame of a closed sequence: already counted
+  stats_.received += 1;
+  stats_.bytes += frame.jpeg.size();
+  stats_.assembly_ms.push_back(frame.complete_ms - frame.first_chunk_ms);
+  stats_.complete_ms.push_back(frame.complete_ms);
+  if (stats_.t_first_chunk_ms == 0 || frame.first_chunk_ms < stats_.t_first_chunk_ms) {
+    stats_.t_first_chunk_ms = frame.first_chunk_ms;
+  }
+  if (frame.complete_ms > stats_.t_receive_ms) stats_.t_receive_ms = frame.complete_ms;
+  Metrics::global().add("frames.received");
+
+  const auto begin = std::chrono::steady_clock::now();
+  const bool ok = context.jpeg.decode(frame.jpeg, image_, error, max_pixels_);
+  const double decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  if (!ok) {
+    stats_.drops.add(frames::DropReason::kBadJpeg);
+    Metrics::global().add("frames.dropped.bad_jpeg");
+    return false;
+  }
+  stats_.decoded += 1;
+  stats_.decode_ms.push_back(decode_ms);
+  stats_.width = image_.width;
+  stats_.height = image_.height;
+  Metrics::global().add("frames.decoded");
+  if (consumer_) {
+    const DecodedFrame decoded{frame.seq,         frame.frame_index, frame.capture_time_ms, frame.first_chunk_ms,
+                               frame.complete_ms, decode_ms,         &image_};
+    consumer_->on_frame(decoded, context);
+  }
+  return true;
+}
+
+nlohmann::json FrameStream::finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
+                                   uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context) {
+  stats_.seq = seq;
+  if (frames_sent > 0) stats_.expected = frames_sent;
+  for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
+    stats_.drops.by_reason[i] += assembler_drops.by_reason[i];
+  }
+  stats_.drops.add(frames::DropReason::kOverloaded, overloaded);
+  nlohmann::json receipt = stats_.to_json(detail);
+  receipt["type"] = "receipt";
+  receipt["seq"] = seq;
+  receipt["t_receipt"] = now_ms;
+  if (consumer_) {
+    nlohmann::json extra = consumer_->on_sequence_end(stats_, context);
+    if (extra.is_object()) receipt.update(extra);
+  }
+  return receipt;
+}
+
+}  // namespace sueo

@@ -1,0 +1,66 @@
+// The CPU side of one client's stream: decodes each assembled frame, keeps the sequence's measured
+// facts, hands every decoded frame to the session's consumer (landmarks, recognition) and builds the
+// sequence's receipt. It lives in the pipeline library: no GLib, no network.
+//
+// Thread: only tasks of the WorkerPool submitted with the session's key call it, so it runs on one
+// worker at a time, in the order the frames were submitted; it needs no lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "frames/assembler.h"
+#include "frames/sequence_stats.h"
+#include "frames/worker_pool.h"
+
+namespace sueo {
+
+// A decoded frame with its timestamps, as a consumer sees it.
+struct DecodedFrame {
+  uint32_t seq = 0;
+  uint32_t index = 0;
+  double capture_ms = 0;      // page clock
+  double first_chunk_ms = 0;  // server clock
+  double complete_ms = 0;     // server clock
+  double decode_ms = 0;
+  const frames::Image* image = nullptr;
+};
+
+// What a session does with its frames besides the receipt (the landmark and recognition issues plug in
+// here). Called on the session's worker only, in frame order.
+class FrameConsumer {
+ public:
+  virtual ~FrameConsumer() = default;
+  virtual void on_sequence_start(uint32_t /*seq*/, uint32_t /*planned_frames*/) {}
+  virtual void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) = 0;
+  // Fields to add to the sequence's receipt (for example the recognised word); may be empty.
+  virtual nlohmann::json on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext& context) = 0;
+};
+
+class FrameStream {
+ public:
+  explicit FrameStream(std::unique_ptr<FrameConsumer> consumer = nullptr, int64_t max_pixels = 4096LL * 4096);
+
+  void start(uint32_t seq, uint32_t planned_frames, double first_chunk_ms_hint);
+
+  // Decodes and records one frame. Returns false (and counts a bad_jpeg drop) when it does not decode;
+  // `error` then says why.
+  bool add_frame(frames::AssembledFrame frame, frames::WorkerContext& context, std::string& error);
+
+  // Closes the sequence: merges the assembler's drop counts, asks the consumer for its fields and
+  // returns the receipt (docs/protocol.md §3) with "type": "receipt".
+  nlohmann::json finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
+                        uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context);
+
+  uint32_t current_seq() const { return stats_.seq; }
+
+ private:
+  std::unique_ptr<FrameConsumer> consumer_;
+  int64_t max_pixels_;
+  frames::SequenceStats stats_;
+  frames::Image image_;  // reused between frames
+};
+
+}  // namespace sueo

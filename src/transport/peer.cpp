@@ -1,0 +1,291 @@
+#include "transport/peer.h"
+
+#include <gst/sdp/sdp.h>
+
+#include <regex>
+#include <stdexcept>
+
+#include "transport/glib_util.h"
+
+namespace sueo::transport {
+
+struct Peer::Shared {
+  PeerEvents events;
+  std::mutex mutex;
+  GstWebRTCDataChannel* channel = nullptr;  // ref held; guarded by mutex
+
+  ~Shared() {
+    if (channel != nullptr) g_object_unref(channel);
+  }
+};
+
+namespace {
+
+using SharedPtr = std::shared_ptr<Peer::Shared>;
+
+// Signal handlers get a heap copy of the shared state; GLib deletes it when the handler goes.
+gpointer hold(const SharedPtr& shared) { return new SharedPtr(shared); }
+void release(gpointer data, GClosure*) { delete static_cast<SharedPtr*>(data); }
+Peer::Shared& state(gpointer data) { return **static_cast<SharedPtr*>(data); }
+
+void fail(Peer::Shared& shared, const std::string& code, const std::string& message) {
+  if (shared.events.on_failure) shared.events.on_failure(code, message);
+}
+
+void on_message_data(GstWebRTCDataChannel*, GBytes* data, gpointer user) {
+  if (data != nullptr && state(user).events.on_binary) state(user).events.on_binary(data);
+}
+
+void on_message_string(GstWebRTCDataChannel*, gchar* text, gpointer user) {
+  if (text != nullptr && state(user).events.on_text) state(user).events.on_text(text);
+}
+
+void on_channel_error(GstWebRTCDataChannel*, GError* error, gpointer user) {
+  fail(state(user), "peer_failed", std::string("data channel error: ") + (error ? error->message : "?"));
+}
+
+// Runs on webrtcbin's pc thread with its lock held: touch only the channel, never webrtcbin.
+void on_data_channel(GstElement*, GstWebRTCDataChannel* channel, gpointer user) {
+  auto& shared = state(user);
+  gchar* label = nullptr;
+  g_object_get(channel, "label", &label, nullptr);
+  const std::string name = label != nullptr ? label : "";
+  g_free(label);
+  {
+    std::lock_guard lock(shared.mutex);
+    if (shared.channel != nullptr) {
+      fail(shared, "bad_message", "only one data channel per session is accepted");
+      return;
+    }
+    shared.channel = GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel));
+  }
+  if (name != "frames") {
+    fail(shared, "bad_message", "the data channel must be labelled 'frames', not '" + name + "'");
+  }
+  const SharedPtr& owner = *static_cast<SharedPtr*>(user);
+  g_signal_connect_data(channel, "on-message-data", G_CALLBACK(on_message_data), hold(owner), release,
+                        GConnectFlags(0));
+  g_signal_connect_data(channel, "on-message-string", G_CALLBACK(on_message_string), hold(owner), release,
+                        GConnectFlags(0));
+  g_signal_connect_data(channel, "on-error", G_CALLBACK(on_channel_error), hold(owner), release,
+                        GConnectFlags(0));
+  if (shared.events.on_channel_open) shared.events.on_channel_open();
+}
+
+struct CandidateContext {
+  SharedPtr shared;
+  std::vector<std::string> mids;
+};
+
+void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer user) {
+  auto* context = static_cast<CandidateContext*>(user);
+  const std::string mid = mline < context->mids.size() ? context->mids[mline] : std::to_string(mline);
+  if (context->shared->events.on_candidate) {
+    context->shared->events.on_candidate(static_cast<int>(mline), mid, candidate ? candidate : "");
+  }
+}
+
+struct AnswerContext {
+  SharedPtr shared;
+  GstElement* webrtc;  // ref held
+};
+
+// Promise callback of create-answer (pc thread): send the answer first, then set it locally, so no
+// candidate can reach the page before the answer.
+void on_answer_created(GstPromise* promise, gpointer user) {
+  auto* context = static_cast<AnswerContext*>(user);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* answer = nullptr;
+  if (reply != nullptr) {
+    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  }
+  if (answer == nullptr) {
+    GError* error = nullptr;
+    if (reply != nullptr) gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
+    fail(*context->shared, "bad_sdp",
+         std::string("could not answer the offer: ") + (error ? error->message : "no answer"));
+    if (error != nullptr) g_error_free(error);
+  } else {
+    gchar* text = gst_sdp_message_as_text(answer->sdp);
+    if (context->shared->events.on_answer) context->shared->events.on_answer(text);
+    g_free(text);
+    g_signal_emit_by_name(context->webrtc, "set-local-description", answer, nullptr);
+    gst_webrtc_session_description_free(answer);
+  }
+  gst_promise_unref(promise);
+}
+
+void free_answer_context(gpointer user) {
+  auto* context = static_cast<AnswerContext*>(user);
+  gst_object_unref(context->webrtc);
+  delete context;
+}
+
+// Promise callback of set-remote-description (pc thread).
+void on_remote_set(GstPromise* promise, gpointer user) {
+  auto* context = static_cast<AnswerContext*>(user);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GError* error = nullptr;
+  if (reply != nullptr) gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
+  if (error != nullptr) {
+    fail(*context->shared, "bad_sdp", std::string("offer refused: ") + error->message);
+    g_error_free(error);
+  } else {
+    auto* next = new AnswerContext{context->shared, GST_ELEMENT(gst_object_ref(context->webrtc))};
+    GstPromise* answer = gst_promise_new_with_change_func(on_answer_created, next, free_answer_context);
+    g_signal_emit_by_name(context->webrtc, "create-answer", nullptr, answer);
+  }
+  gst_promise_unref(promise);
+}
+
+gboolean on_bus_message(GstBus*, GstMessage* message, gpointer user) {
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+    GError* error = nullptr;
+    gst_message_parse_error(message, &error, nullptr);
+    // A closed page shows up as an sctpenc error (SCTP_COMM_LOST): the session is over.
+    fail(state(user), "peer_closed", error != nullptr ? error->message : "pipeline error");
+    if (error != nullptr) g_error_free(error);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void configure_ice(GstElement* webrtc, const ServeConfig& config) {
+  GstObject* ice = nullptr;
+  g_object_get(webrtc, "ice-agent", &ice, nullptr);
+  if (ice == nullptr) return;
+  GObject* agent = nullptr;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") != nullptr) {
+    g_object_get(ice, "agent", &agent, nullptr);
+  }
+  if (agent != nullptr) {
+    // No UPnP discovery (it probes the LAN's router) and no ICE-TCP: UDP on the host's own addresses.
+    g_object_set(agent, "upnp", FALSE, "ice-tcp", FALSE, nullptr);
+    g_object_unref(agent);
+  }
+  if (config.ice_port_min > 0 && config.ice_port_max >= config.ice_port_min) {
+    g_object_set(ice, "min-rtp-port", static_cast<guint>(config.ice_port_min), "max-rtp-port",
+                 static_cast<guint>(config.ice_port_max), nullptr);
+  }
+  gst_object_unref(ice);
+}
+
+}  // namespace
+
+Peer::Peer(const ServeConfig& config, PeerEvents events) : shared_(std::make_shared<Shared>()) {
+  shared_->events = std::move(events);
+  pipeline_ = gst_pipeline_new(nullptr);
+  webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+  if (pipeline_ == nullptr || webrtc_ == nullptr) {
+    if (pipeline_ != nullptr) gst_object_unref(pipeline_);
+    if (webrtc_ != nullptr) gst_object_unref(webrtc_);
+    throw std::runtime_error("webrtcbin is missing (install gstreamer1.0-plugins-bad and gstreamer1.0-nice)");
+  }
+  gst_bin_add(GST_BIN(pipeline_), webrtc_);
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  if (!config.stun_server.empty()) g_object_set(webrtc_, "stun-server", config.stun_server.c_str(), nullptr);
+  for (const auto& turn : config.turn_servers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtc_, "add-turn-server", turn.c_str(), &added);
+    if (!added) log_line("peer", "TURN server refused: " + turn);
+  }
+  configure_ice(webrtc_, config);
+  g_signal_connect_data(webrtc_, "on-data-channel", G_CALLBACK(on_data_channel), hold(shared_), release,
+                        GConnectFlags(0));
+  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  bus_watch_ = gst_bus_add_watch_full(bus, G_PRIORITY_DEFAULT, on_bus_message, hold(shared_),
+                                      [](gpointer data) { release(data, nullptr); });
+  gst_object_unref(bus);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_source_remove(bus_watch_);
+    gst_object_unref(pipeline_);
+    throw std::runtime_error("the webrtcbin pipeline did not start");
+  }
+}
+
+Peer::~Peer() {
+  {
+    std::lock_guard lock(shared_->mutex);
+    if (shared_->channel != nullptr) gst_webrtc_data_channel_close(shared_->channel);
+  }
+  if (bus_watch_ != 0) g_source_remove(bus_watch_);
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+}
+
+bool Peer::set_offer(const std::string& sdp, std::string& error) {
+  if (sdp.rfind("v=0", 0) != 0) {
+    error = "the offer's SDP must start with v=0";
+    return false;
+  }
+  GstSDPMessage* message = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &message) != GST_SDP_OK || message == nullptr) {
+    error = "the offer's SDP does not parse";
+    return false;
+  }
+  bool has_data = false;
+  std::vector<std::string> mids;
+  for (guint i = 0; i < gst_sdp_message_medias_len(message); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(message, i);
+    const char* kind = gst_sdp_media_get_media(media);
+    if (kind != nullptr && std::string(kind) == "application") has_data = true;
+    const char* mid = gst_sdp_media_get_attribute_val(media, "mid");
+    mids.emplace_back(mid != nullptr ? mid : std::to_string(i));
+  }
+  const bool has_fingerprint =
+      gst_sdp_message_get_attribute_val(message, "fingerprint") != nullptr ||
+      (gst_sdp_message_medias_len(message) > 0 &&
+       gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(message, 0), "fingerprint") != nullptr);
+  if (!has_data || !has_fingerprint) {
+    gst_sdp_message_free(message);
+    error = has_data ? "the offer has no DTLS fingerprint" : "the offer has no data channel (m=application)";
+    return false;
+  }
+  mids_ = mids;
+  offered_ = true;
+  g_signal_connect_data(webrtc_, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                        new CandidateContext{shared_, mids},
+                        [](gpointer data, GClosure*) { delete static_cast<CandidateContext*>(data); },
+                        GConnectFlags(0));
+  GstWebRTCSessionDescription* offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message);
+  auto* context = new AnswerContext{shared_, GST_ELEMENT(gst_object_ref(webrtc_))};
+  GstPromise* promise = gst_promise_new_with_change_func(on_remote_set, context, free_answer_context);
+  g_signal_emit_by_name(webrtc_, "set-remote-description", offer, promise);
+  gst_webrtc_session_description_free(offer);
+  return true;
+}
+
+bool Peer::add_candidate(int mline, const std::string& mid, const std::string& candidate, std::string& error) {
+  int index = mline;
+  if (index < 0 && !mid.empty()) {
+    for (size_t i = 0; i < mids_.size(); ++i) {
+      if (mids_[i] == mid) index = static_cast<int>(i);
+    }
+  }
+  if (index < 0 || static_cast<size_t>(index) >= mids_.size()) {
+    error = "the candidate names no m-line of the offer (sdpMLineIndex/sdpMid)";
+    return false;
+  }
+  if (candidate.empty()) return true;  // end of candidates: nothing to add
+  if (!valid_candidate_line(candidate)) {
+    error = "not an ICE candidate line: '" + candidate.substr(0, 80) + "'";
+    return false;
+  }
+  g_signal_emit_by_name(webrtc_, "add-ice-candidate", static_cast<guint>(index), candidate.c_str());
+  return true;
+}
+
+void Peer::warm_up_dtls() {
+  // dtlsdec's instance init creates the process-wide agent with a generated certificate (RSA key) and
+  // keeps it for the life of the process; every webrtcbin after this one reuses it.
+  GstElement* dtls = gst_element_factory_make("dtlsdec", nullptr);
+  if (dtls == nullptr) throw std::runtime_error("dtlsdec is missing (install gstreamer1.0-plugins-bad)");
+  gst_object_unref(dtls);
+}
+
+bool valid_candidate_line(const std::string& candidate) {
+  static const std::regex pattern(
+      R"(^(a=)?candidate:[!-~]{1,32} \d{1,3} (udp|UDP|tcp|TCP) \d{1,10} [0-9A-Za-z.:\-]{1,255} \d{1,5} typ (host|srflx|prflx|relay)( .*)?$)");
+  return candidate.size() < 1024 && std::regex_match(candidate, pattern);
+}
+
+}  // namespace sueo::transport

@@ -1,0 +1,265 @@
+#include "transport/server.h"
+
+#include <glib-unix.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "metrics.h"
+#include "transport/lan.h"
+#include "transport/peer.h"
+#include "transport/static_files.h"
+
+namespace sueo::transport {
+namespace {
+
+GTlsCertificate* load_certificate(const ServeConfig& config) {
+  GError* raw = nullptr;
+  GTlsCertificate* certificate = g_tls_certificate_new_from_files(config.cert_file.c_str(), config.key_file.c_str(), &raw);
+  GErrorPtr error(raw);
+  if (certificate == nullptr) {
+    throw std::runtime_error("cannot load the TLS certificate '" + config.cert_file + "' / key '" + config.key_file +
+                             "': " + (error ? error->message : "unknown error") +
+                             " (run scripts/make-certs.sh, or pass --cert and --key)");
+  }
+  return certificate;
+}
+
+int worker_count(const ServeConfig& config) {
+  if (config.workers > 0) return config.workers;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 0 ? static_cast<int>(cores) : 2;
+}
+
+void respond_json(SoupServerMessage* message, int status, const nlohmann::json& body) {
+  const std::string text = body.dump(2) + "\n";
+  soup_server_message_set_status(message, status, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
+  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
+}
+
+}  // namespace
+
+nlohmann::json ServeConfig::ice_servers() const {
+  nlohmann::json servers = nlohmann::json::array();
+  if (!stun_server.empty()) {
+    std::string url = stun_server;
+    if (url.rfind("stun://", 0) == 0) url = "stun:" + url.substr(7);
+    servers.push_back({{"urls", url}});
+  }
+  for (const auto& turn : turn_servers) {
+    // turn(s)://user:pass@host:port → {urls: "turn(s):host:port", username, credential}
+    const auto scheme_end = turn.find("://");
+    const auto at = turn.rfind('@');
+    if (scheme_end == std::string::npos || at == std::string::npos || at < scheme_end) continue;
+    const std::string scheme = turn.substr(0, scheme_end);
+    const std::string credentials = turn.substr(scheme_end + 3, at - scheme_end - 3);
+    const auto colon = credentials.find(':');
+    servers.push_back({{"urls", scheme + ":" + turn.substr(at + 1)},
+                       {"username", credentials.substr(0, colon)},
+                       {"credential", colon == std::string::npos ? "" : credentials.substr(colon + 1)}});
+  }
+  return servers;
+}
+
+Server::Server(ServeConfig config) : config_(std::move(config)) {
+  if (!std::filesystem::exists(std::filesystem::path(config_.web_dir) / "index.html")) {
+    throw std::runtime_error("no web/index.html under '" + config_.web_dir + "' (pass --web-dir)");
+  }
+  GTlsCertificate* certificate = load_certificate(config_);
+  soup_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate, "server-header", "sueo", nullptr)));
+  g_object_unref(certificate);
+  soup_server_add_handler(soup_.get(), nullptr, route_http, this, nullptr);
+  soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
+  workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
+  Peer::warm_up_dtls();
+}
+
+Server::~Server() {
+  if (expire_timer_ != 0) g_source_remove(expire_timer_);
+  auto sessions = sessions_;
+  for (auto& [id, session] : sessions) session->close("server stopping");
+  sessions_.clear();
+  if (soup_) soup_server_disconnect(soup_.get());
+  workers_.reset();  // drains and joins before the sessions' streams go
+}
+
+void Server::listen() {
+  GError* raw = nullptr;
+  gboolean ok = FALSE;
+  const auto options = static_cast<SoupServerListenOptions>(SOUP_SERVER_LISTEN_HTTPS);
+  if (config_.address.empty()) {
+    ok = soup_server_listen_all(soup_.get(), static_cast<guint>(config_.port), options, &raw);
+  } else {
+    GSocketAddress* address = g_inet_socket_address_new_from_string(config_.address.c_str(), static_cast<guint>(config_.port));
+    if (address == nullptr) throw std::runtime_error("--address '" + config_.address + "' is not an IP address");
+    ok = soup_server_listen(soup_.get(), address, options, &raw);
+    g_object_unref(address);
+  }
+  GErrorPtr error(raw);
+  if (!ok) {
+    throw std::runtime_error("cannot listen on " + (config_.address.empty() ? std::string("*") : config_.address) + ":" +
+                             std::to_string(config_.port) + ": " + (error ? error->message : "unknown error"));
+  }
+  GSList* uris = soup_server_get_uris(soup_.get());
+  for (GSList* item = uris; item != nullptr; item = item->next) {
+    auto* uri = static_cast<GUri*>(item->data);
+    gchar* text = g_uri_to_string(uri);
+    urls_.emplace_back(text);
+    g_free(text);
+    g_uri_unref(uri);
+  }
+  g_slist_free(uris);
+}
+
+void Server::print_banner() const {
+  int port = config_.port;
+  if (!urls_.empty()) {
+    GUri* uri = g_uri_parse(urls_.front().c_str(), G_URI_FLAGS_NONE, nullptr);
+    if (uri != nullptr) {
+      port = g_uri_get_port(uri);
+      g_uri_unref(uri);
+    }
+  }
+  std::vector<std::string> open;
+  const bool all = config_.address.empty() || config_.address == "0.0.0.0" || config_.address == "::";
+  if (all) {
+    for (const auto& ip : lan_ipv4_addresses()) open.push_back("https://" + ip + ":" + std::to_string(port) + "/");
+    open.push_back("https://localhost:" + std::to_string(port) + "/");
+  } else {
+    const bool v6 = config_.address.find(':') != std::string::npos;
+    open.push_back("https://" + (v6 ? "[" + config_.address + "]" : config_.address) + ":" + std::to_string(port) + "/");
+  }
+  std::printf("sueo: listening on %s\n", open.front().c_str());
+  for (size_t i = 1; i < open.size(); ++i) std::printf("      also on   %s\n", open[i].c_str());
+  std::printf("      root CA for other devices: %sca\n", open.front().c_str());
+  if (config_.show_qr && all && open.size() > 1) {
+    std::printf("\nOpen on the iPad (same network) — iPad에서 열기:\n%s", terminal_qr(open.front()).c_str());
+  }
+  std::fflush(stdout);
+}
+
+int Server::run() {
+  listen();
+  started_ms_ = now_ms();
+  print_banner();
+  loop_ = g_main_loop_new(nullptr, FALSE);
+  auto quit = [](gpointer loop) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(loop));
+    return G_SOURCE_REMOVE;
+  };
+  const guint sigint = g_unix_signal_add(SIGINT, quit, loop_);
+  const guint sigterm = g_unix_signal_add(SIGTERM, quit, loop_);
+  expire_timer_ = g_timeout_add(
+      100, [](gpointer self) -> gboolean {
+        static_cast<Server*>(self)->expire_frames();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
+  g_main_loop_run(loop_);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  g_main_loop_unref(loop_);
+  loop_ = nullptr;
+  std::printf("sueo: stopped\n");
+  return 0;
+}
+
+void Server::expire_frames() {
+  const double now = now_ms();
+  for (auto& [id, session] : sessions_) session->expire(now);
+}
+
+void Server::session_closed(const std::string& id) {
+  if (sessions_.erase(id) > 0) Metrics::global().add("sessions.closed");
+}
+
+std::unique_ptr<FrameConsumer> Server::make_consumer() { return consumer_factory_ ? consumer_factory_() : nullptr; }
+
+void Server::route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection, gpointer self) {
+  try {
+    static_cast<Server*>(self)->on_websocket(connection);
+  } catch (const std::exception& error) {
+    Metrics::global().add("errors.internal");
+    log_line("ws", std::string("cannot start a session: ") + error.what());
+  }
+}
+
+void Server::on_websocket(SoupWebsocketConnection* connection) {
+  Metrics::global().add("sessions.attempted");
+  if (static_cast<int>(sessions_.size()) >= config_.max_sessions) {
+    Metrics::global().add("errors.server_busy");
+    const nlohmann::json busy = {{"type", "error"},
+                                 {"code", "server_busy"},
+                                 {"message", "the server is busy: " + std::to_string(config_.max_sessions) +
+                                                 " sessions are open; try again later"},
+                                 {"fatal", true}};
+    soup_websocket_connection_send_text(connection, busy.dump().c_str());
+    soup_websocket_connection_close(connection, 1013, "server busy");  // 1013: try again later
+    return;
+  }
+  const uint64_t key = next_session_++;
+  gchar* uuid = g_uuid_string_random();
+  const std::string id = std::string(uuid).substr(0, 8) + "-" + std::to_string(key);
+  g_free(uuid);
+  auto session = std::make_shared<Session>(id, key, *this, connection);
+  sessions_[id] = session;
+  Metrics::global().add("sessions.total");
+  session->start();
+}
+
+void Server::route_http(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*, gpointer self) {
+  auto* server = static_cast<Server*>(self);
+  const std::string method = soup_server_message_get_method(message);
+  const std::string route = path != nullptr ? path : "/";
+  try {
+    if (method != "GET" && method != "HEAD") {
+      soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    } else if (route == "/healthz") {
+      server->handle_healthz(message);
+    } else if (route == "/ca" || route.rfind("/ca/", 0) == 0) {
+      server->handle_ca(message, route);
+    } else {
+      server->handle_static(message, route);
+    }
+  } catch (const std::exception& error) {
+    Metrics::global().add("errors.internal");
+    log_line("http", route + ": " + error.what());
+    soup_server_message_set_status(message, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+  }
+}
+
+void Server::handle_healthz(SoupServerMessage* message) {
+  nlohmann::json frames = {{"received", 0}, {"decoded", 0}, {"dropped", nlohmann::json::object()}};
+  nlohmann::json errors = nlohmann::json::object();
+  nlohmann::json counters = nlohmann::json::object();
+  for (const auto& [name, value] : Metrics::global().snapshot()) {
+    counters[name] = value;
+    if (name.rfind("errors.", 0) == 0) errors[name.substr(7)] = value;
+    if (name.rfind("frames.dropped.", 0) == 0) frames["dropped"][name.substr(15)] = value;
+  }
+  frames["received"] = Metrics::global().get("frames.received");
+  frames["decoded"] = Metrics::global().get("frames.decoded");
+  respond_json(message, SOUP_STATUS_OK,
+               {{"status", "ok"},
+                {"uptime_s", (now_ms() - started_ms_) / 1000.0},
+                {"sessions", {{"active", sessions_.size()}, {"max", config_.max_sessions}, {"total", Metrics::global().get("sessions.total")}}},
+                {"frames", frames},
+                {"errors", errors},
+                {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
+                {"counters", counters}});
+}
+
+void Server::handle_ca(SoupServerMessage* message, const std::string& path) {
+  serve_ca(message, path, config_.ca_file);
+}
+
+void Server::handle_static(SoupServerMessage* message, const std::string& path) {
+  serve_static(message, path, config_.web_dir, config_.vendor_dir);
+}
+
+}  // namespace sueo::transport

@@ -1,0 +1,71 @@
+// `sueo serve`: the HTTPS server (page, /ws, /healthz, /ca), the sessions and the worker pool, all
+// driven by the GLib main loop.
+// Thread: main thread only (the one that calls run()).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libsoup/soup.h>
+
+#include "frames/worker_pool.h"
+#include "transport/glib_util.h"
+#include "transport/server_config.h"
+#include "transport/session.h"
+
+namespace sueo::transport {
+
+class Server : public SessionHost {
+ public:
+  // Loads the certificate and prepares the routes; throws std::runtime_error with a clear message when
+  // the certificate, the key or the web folder is unusable.
+  explicit Server(ServeConfig config);
+  ~Server() override;
+
+  // Listens, prints the URLs, and runs the main loop until SIGINT/SIGTERM. Returns the exit code.
+  int run();
+
+  // Where the server listens, after run() started listening (e.g. "https://127.0.0.1:8443/").
+  const std::vector<std::string>& urls() const { return urls_; }
+
+  // Recognition plugs in here: called once per session.
+  void set_consumer_factory(std::function<std::unique_ptr<FrameConsumer>()> factory) {
+    consumer_factory_ = std::move(factory);
+  }
+
+  // SessionHost
+  const ServeConfig& config() const override { return config_; }
+  frames::WorkerPool& workers() override { return *workers_; }
+  void session_closed(const std::string& id) override;
+  std::unique_ptr<FrameConsumer> make_consumer() override;
+
+ private:
+  void listen();
+  void print_banner() const;
+  void on_websocket(SoupWebsocketConnection* connection);
+  void handle_static(SoupServerMessage* message, const std::string& path);
+  void handle_healthz(SoupServerMessage* message);
+  void handle_ca(SoupServerMessage* message, const std::string& path);
+  void expire_frames();
+
+  static void route_http(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*, gpointer self);
+  static void route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection,
+                       gpointer self);
+
+  ServeConfig config_;
+  GObjectPtr<SoupServer> soup_;
+  std::unique_ptr<frames::WorkerPool> workers_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+  std::function<std::unique_ptr<FrameConsumer>()> consumer_factory_;
+  std::vector<std::string> urls_;
+  uint64_t next_session_ = 1;
+  double started_ms_ = 0;
+  guint expire_timer_ = 0;
+  GMainLoop* loop_ = nullptr;
+};
+
+}  // namespace sueo::transport

@@ -1,0 +1,64 @@
+// Settings of `sueo serve`. Filled from the option table in app/cmd_serve.cpp (the one place each
+// setting is named, with its flag, environment variable, default and help). Thread: read-only after
+// start-up, so any thread may read it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sueo::transport {
+
+struct ServeConfig {
+  // Network.
+  std::string address;        // empty: every interface (IPv4 and IPv6)
+  int port = 8443;            // 0: pick a free port
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;        // the mkcert root CA certificate (public part) served at /ca
+  std::string web_dir;
+  std::string vendor_dir;     // node_modules: webrtc-adapter, simple-peer
+  bool show_qr = true;
+
+  // WebRTC.
+  std::string stun_server;    // stun://host:port, empty: none
+  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  int ice_port_min = 0;       // 0/0: any UDP port
+  int ice_port_max = 0;
+
+  // Limits.
+  int max_sessions = 8;
+  int64_t ws_max_message = 64 * 1024;
+  int64_t max_frame_bytes = 2 * 1024 * 1024;
+  int max_sequence_frames = 600;
+  double frame_timeout_ms = 2000;
+  int workers = 0;            // 0: one per core
+  int worker_queue = 512;     // frames waiting per worker before `overloaded` drops
+
+  // What the page is told to capture (sent in `welcome`).
+  int fps = 15;
+  int width = 640;
+  int height = 480;
+  double jpeg_quality = 0.7;
+  double sequence_seconds = 10;
+  int max_chunk_bytes = 64 * 1024;
+
+  // The `config` object of the `welcome` message.
+  nlohmann::json page_config() const {
+    return {{"fps", fps},
+            {"width", width},
+            {"height", height},
+            {"jpeg_quality", jpeg_quality},
+            {"sequence_seconds", sequence_seconds},
+            {"max_chunk_bytes", max_chunk_bytes},
+            {"max_frame_bytes", max_frame_bytes},
+            {"max_sequence_frames", max_sequence_frames}};
+  }
+
+  // `RTCIceServer` objects for the page: the same servers the server uses.
+  nlohmann::json ice_servers() const;
+};
+
+}  // namespace sueo::transport

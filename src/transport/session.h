@@ -1,0 +1,92 @@
+// One client: its WebSocket, its WebRTC peer, its frame assembler and the hand-over of whole frames to
+// the workers. Owned by the Server (main loop) through a shared_ptr; everything else holds weak_ptrs.
+//
+// Threads:
+//  - main loop: construction, on_ws_text, send_*, expire, close, destruction;
+//  - webrtcbin's pc thread: on_channel_binary/on_channel_text (only parse, assemble, submit: the
+//    assembler is guarded by assembler_mutex_);
+//  - workers: the tasks this session submits (they own the FrameStream and post results back).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <glib.h>
+#include <libsoup/soup.h>
+#include <nlohmann/json.hpp>
+
+#include "frames/assembler.h"
+#include "frames/worker_pool.h"
+#include "stream.h"
+#include "transport/glib_util.h"
+#include "transport/peer.h"
+#include "transport/server_config.h"
+
+namespace sueo::transport {
+
+// What a session needs from the server that owns it. Main thread only.
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  virtual const ServeConfig& config() const = 0;
+  virtual frames::WorkerPool& workers() = 0;
+  virtual void session_closed(const std::string& id) = 0;
+  // A new consumer for a session's frames (recognition plugs in here); may return nullptr.
+  virtual std::unique_ptr<FrameConsumer> make_consumer() = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::string id, uint64_t key, SessionHost& host, SoupWebsocketConnection* ws);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::string& id() const { return id_; }
+
+  // Main thread.
+  void start();                                  // sends `welcome`, connects the WebSocket signals
+  void on_ws_text(std::string_view text);
+  void send_json(const nlohmann::json& message);
+  void send_error(const std::string& code, const std::string& message, bool fatal = false);
+  void expire(double now);                       // drops frames past the timeout
+  void close(const std::string& reason);         // idempotent; tells the host
+
+  // webrtcbin's pc thread.
+  void on_channel_binary(GBytes* data);
+  void on_channel_text(const std::string& text);
+
+ private:
+  void handle_offer(const nlohmann::json& message);
+  void handle_candidate(const nlohmann::json& message);
+  void handle_ping(const nlohmann::json& message);
+  void start_sequence(const nlohmann::json& message);
+  void end_sequence(const nlohmann::json& message);
+  void submit_frame(frames::AssembledFrame frame);
+  void count_assembler_drops(const frames::DropCounts& before);
+  PeerEvents make_peer_events();
+  // Any thread: report an error to the page from the main loop.
+  void post_error(const std::string& code, const std::string& message, bool fatal = false);
+
+  const std::string id_;
+  const uint64_t key_;  // worker affinity
+  SessionHost& host_;
+  GObjectPtr<SoupWebsocketConnection> ws_;
+  std::unique_ptr<Peer> peer_;
+  bool closed_ = false;
+  double created_ms_ = 0;
+  gulong ws_handlers_[3] = {0, 0, 0};
+
+  std::mutex assembler_mutex_;
+  frames::FrameAssembler assembler_;  // guarded by assembler_mutex_
+  bool detail_ = false;               // guarded by assembler_mutex_: per-frame arrays in the receipt
+  std::atomic<uint32_t> overloaded_{0};
+
+  std::shared_ptr<FrameStream> stream_;  // used only inside worker tasks
+};
+
+}  // namespace sueo::transport
