@@ -39,7 +39,8 @@ export class Connection {
     this.welcome = null;
     this.remoteCandidates = [];   // held until setRemoteDescription resolves
     this.remoteDescriptionSet = false;
-    this.timings = { offerCreated: null, channelOpen: null, offerToOpenMs: null };
+    // Page clock marks of the handshake, for the page's display and the transport bench.
+    this.timings = { offerCreated: null, answerArrived: null, iceConnected: null, channelOpen: null, offerToOpenMs: null };
     this.pingTimer = null;
     this.pingsLeft = 0;
     this.closed = false;
@@ -116,6 +117,9 @@ export class Connection {
     pc.onicecandidate = (event) => this.onLocalCandidate(event.candidate);
     const onPeerState = () => {
       const s = pc.connectionState || pc.iceConnectionState;
+      if (this.timings.iceConnected === null && (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed')) {
+        this.timings.iceConnected = pageNow();
+      }
       if (s === 'failed') this.fail(new Error('peer connection failed'), 'peer_failed');
       else if ((s === 'disconnected' || s === 'closed') && this.state === 'open') this.setState('closed');
     };
@@ -157,6 +161,7 @@ export class Connection {
   }
 
   async onAnswer(msg) {
+    this.timings.answerArrived = pageNow();
     try {
       await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
       this.remoteDescriptionSet = true;
