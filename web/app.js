@@ -40,6 +40,13 @@ function errorText(error) {
 }
 
 function setConnState(state) {
+  if (state === 'failed' || state === 'closed') {
+    // A receipt can no longer come over this connection: end the waits now, not at their timeout.
+    const waiters = [...app.receiptWaiters.values()];
+    app.receiptWaiters.clear();
+    for (const w of waiters) w.reject(Object.assign(new Error(t('error.ws_closed')), { code: 'ws_closed' }));
+    if (app.run && app.run.stop) app.run.stop();  // no use filming into a closed channel
+  }
   ui.conn.textContent = t(`state.${state}`);
   ui.conn.dataset.state = state;
   updateButtons();
@@ -70,6 +77,7 @@ function sequenceOptions(overrides = {}) {
     fps: pick('fps', 'fps'), width: pick('width', 'width'), height: pick('height', 'height'),
     quality: pick('quality', 'jpeg_quality'), seconds: pick('seconds', 'sequence_seconds'),
     detail: !!overrides.detail,
+    maxFrames: typeof config.max_sequence_frames === 'number' ? config.max_sequence_frames : Infinity,
   };
 }
 
@@ -101,10 +109,10 @@ function connect() {
 function onServerMessage(msg) {
   if (msg.type === 'receipt') {
     app.lastReceipt = msg;
-    const resolve = app.receiptWaiters.get(msg.seq);
-    if (resolve) {
+    const waiter = app.receiptWaiters.get(msg.seq);
+    if (waiter) {
       app.receiptWaiters.delete(msg.seq);
-      resolve(msg);
+      waiter.resolve(msg);
     }
   } else if (msg.type === 'result') {
     app.lastResult = msg;
@@ -113,7 +121,8 @@ function onServerMessage(msg) {
 
 function waitForReceipt(seq) {
   if (app.lastReceipt && app.lastReceipt.seq === seq) return Promise.resolve(app.lastReceipt);
-  return new Promise((resolve) => app.receiptWaiters.set(seq, resolve));
+  if (app.conn.state !== 'open') return Promise.reject(new Error(t('error.ws_closed')));
+  return new Promise((resolve, reject) => app.receiptWaiters.set(seq, { resolve, reject }));
 }
 
 async function ensureCamera(options) {

@@ -60,13 +60,11 @@ export class Connection {
   connect() {
     this.setState('connecting');
     return new Promise((resolve, reject) => {
-      this.settle = { resolve, reject };
       const timer = setTimeout(() => this.fail(new Error('timed out opening the DataChannel')),
         OPEN_TIMEOUT_MS);
-      const done = () => clearTimeout(timer);
       this.settle = {
-        resolve: (v) => { done(); resolve(v); },
-        reject: (e) => { done(); reject(e); },
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
       };
       this.openSocket();
     });
@@ -228,7 +226,7 @@ export class Connection {
   fail(error, code) {
     if (this.closed) return;
     if (code && !error.code) error.code = code;
-    this.setState(code === 'server_busy' || error.code === 'server_busy' ? 'failed' : 'failed');
+    this.setState('failed');
     this.handlers.onError?.(error);
     this.settle?.reject(error);
     this.close();

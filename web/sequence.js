@@ -10,12 +10,13 @@ const RECEIPT_TIMEOUT_MS = 15000;
 
 export class SequenceRun {
   // conn: an open Connection; video: the camera's <video>; options: {fps, width, height, quality,
-  // seconds, detail} (the server's welcome config, possibly overridden).
+  // seconds, detail, maxFrames} (the server's welcome config, possibly overridden).
   constructor(conn, video, options) {
     this.conn = conn;
     this.options = options;
     this.grabber = new FrameGrabber(video, options.width, options.height, options.quality);
-    const planned = Math.max(1, Math.round(options.fps * options.seconds));
+    // The server refuses a sequence longer than its max_sequence_frames.
+    const planned = Math.max(1, Math.min(Math.round(options.fps * options.seconds), options.maxFrames ?? Infinity));
     const sctpMax = conn.pc.sctp ? conn.pc.sctp.maxMessageSize : undefined;
     this.chunkBytes = chunkLimit(sctpMax, conn.welcome?.config?.max_chunk_bytes);
     this.sender = new SequenceSender(conn.dc, {

@@ -215,3 +215,34 @@ test('a browser without RTCPeerConnection gets a clear message and no Start', as
     await page.close();
   }
 });
+
+test('a server that dies mid-sequence is reported at once, not at the receipt timeout', async () => {
+  const doomed = await startServer(sueoBinary(), { ...cert, args: ['--qr', '0'] });
+  const { page } = await openPage(`${doomed.url}/`);
+  try {
+    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    const outcome = page.evaluate(async () => {
+      const t0 = performance.now();
+      try {
+        await window.sueo.start({ seconds: 10 });
+        return { resolved: true };
+      } catch (e) {
+        return { message: e.message, afterMs: performance.now() - t0, state: window.sueo.state };
+      }
+    });
+    await page.waitForFunction(() => document.getElementById('seq-state').textContent !== '');
+    await new Promise((r) => setTimeout(r, 500));
+    doomed.proc.kill('SIGKILL');
+    const result = await outcome;
+    assert.equal(result.resolved, undefined);
+    assert.ok(result.afterMs < 5000, `reported after ${result.afterMs} ms of a 10 s sequence`);
+    assert.equal(result.state, 'failed');
+    const shown = await page.locator('#error').textContent();
+    assert.match(shown, /서버와의 연결이 끊겼습니다/);
+    assert.match(shown, /connection to the server was lost/);
+    assert.equal(await page.locator('#start').isDisabled(), false, 'Start is offered again');
+  } finally {
+    await page.close();
+    await doomed.stop();
+  }
+});
