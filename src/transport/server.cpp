@@ -77,6 +77,14 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
   workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
   Peer::warm_up_dtls();
+  // Create the counters /healthz always shows, so a reader sees zeros rather than missing keys.
+  for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
+    Metrics::global().counter("frames.dropped." + std::string(frames::to_string(static_cast<frames::DropReason>(i))));
+  }
+  for (const char* name : {"frames.received", "frames.decoded", "sessions.total", "sessions.closed", "chunks.received",
+                           "sequences.started", "sequences.completed", "sequences.abandoned"}) {
+    Metrics::global().counter(name);
+  }
 }
 
 Server::~Server() {
@@ -150,7 +158,7 @@ int Server::run() {
   loop_ = g_main_loop_new(nullptr, FALSE);
   auto quit = [](gpointer loop) -> gboolean {
     g_main_loop_quit(static_cast<GMainLoop*>(loop));
-    return G_SOURCE_REMOVE;
+    return G_SOURCE_CONTINUE;  // removed below, after the loop returns
   };
   const guint sigint = g_unix_signal_add(SIGINT, quit, loop_);
   const guint sigterm = g_unix_signal_add(SIGTERM, quit, loop_);
@@ -199,7 +207,14 @@ void Server::on_websocket(SoupWebsocketConnection* connection) {
                                                  " sessions are open; try again later"},
                                  {"fatal", true}};
     soup_websocket_connection_send_text(connection, busy.dump().c_str());
-    soup_websocket_connection_close(connection, 1013, "server busy");  // 1013: try again later
+    // Close once the error is on its way: closing in this callback can drop the queued message.
+    g_timeout_add_full(G_PRIORITY_DEFAULT, 50, [](gpointer ws) -> gboolean {
+          auto* socket = static_cast<SoupWebsocketConnection*>(ws);
+          if (soup_websocket_connection_get_state(socket) == SOUP_WEBSOCKET_STATE_OPEN) {
+            soup_websocket_connection_close(socket, 1013, "server busy");  // 1013: try again later
+          }
+          return G_SOURCE_REMOVE;
+        }, g_object_ref(connection), g_object_unref);
     return;
   }
   const uint64_t key = next_session_++;

@@ -413,7 +413,10 @@ void Session::close(const std::string& reason) {
     std::lock_guard lock(assembler_mutex_);
     if (assembler_.sequence_open()) Metrics::global().add("sequences.abandoned");
   }
+  const double teardown_start = now_ms();
   peer_.reset();  // stops the pipeline: no more pc-thread callbacks after this
+  const double teardown_ms = now_ms() - teardown_start;
+  if (teardown_ms > 50) log_line("session", id_ + ": peer teardown took " + std::to_string(static_cast<int>(teardown_ms)) + " ms");
   if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
     soup_websocket_connection_close(ws_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, reason.substr(0, 100).c_str());
   }

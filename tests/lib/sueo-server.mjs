@@ -1,0 +1,65 @@
+// Test helpers: a test certificate made with mkcert in a temporary CA, and the real `sueo serve`
+// binary started on 127.0.0.1 with a free port. Used by tests/server and tests/browser.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const buildDir = process.env.SUEO_BUILD_DIR ?? join(repoRoot, 'build');
+export const sueoBinary = process.env.SUEO_BINARY ?? join(buildDir, 'sueo');
+
+// A certificate for localhost/127.0.0.1 signed by a CA that exists only for the tests.
+export function testCertificate() {
+  const dir = join(buildDir, 'test-certs');
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  if (!existsSync(cert) || !existsSync(key)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mkcert', ['-cert-file', cert, '-key-file', key, 'localhost', '127.0.0.1', '::1'], {
+      env: { ...process.env, CAROOT: dir }, stdio: 'pipe',
+    });
+  }
+  return { cert, key, ca: join(dir, 'rootCA.pem'), caKey: join(dir, 'rootCA-key.pem') };
+}
+
+// Starts `sueo serve` and resolves once it prints its URL. `extraArgs` are added to the command line.
+export async function startServer(extraArgs = [], { env = {} } = {}) {
+  const { cert, key, ca } = testCertificate();
+  const args = ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert, '--key', key,
+    '--ca-cert', ca, '--qr', '0', ...extraArgs];
+  const child = spawn(sueoBinary, args, {
+    cwd: repoRoot, env: { ...process.env, ...env, SUEO_HOME: repoRoot }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sueo serve did not start:\n${stderr}`)), 15000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/listening on (https:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) { clearTimeout(timer); resolvePromise(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sueo serve exited (${code}):\n${stderr}`)); });
+  });
+  return {
+    url,
+    wsUrl: url.replace('https://', 'wss://') + 'ws',
+    child,
+    stderr: () => stderr,
+    ca,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return await new Promise((r) => child.on('exit', (code, signal) => r(code ?? signal)));
+    },
+  };
+}
+
+// Fetches JSON over HTTPS trusting the test CA (NODE_EXTRA_CA_CERTS is read at start-up, so tests
+// run with it set; see tests/server/CMakeLists.txt).
+export async function getJson(url) {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
