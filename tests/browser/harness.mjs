@@ -1,12 +1,15 @@
 // The real parts the browser tests and the transport bench run against: a y4m of a real KSL clip
-// for Chromium's fake camera, a test certificate from mkcert, the real `sueo serve` binary on
-// 127.0.0.1:0, and Debian's Chromium driven by playwright-core. Loopback only.
-import { spawn, execFileSync } from 'node:child_process';
+// for Chromium's fake camera, the real `sueo serve` binary on 127.0.0.1:0 (tests/lib), and Debian's
+// Chromium driven by playwright-core. Loopback only.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { startServer as startSueo, buildDir, sueoBinary } from '../lib/sueo-server.mjs';
+
+export { buildDir, sueoBinary };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(repoRoot, 'package.json'));
@@ -29,57 +32,23 @@ export function makeY4m(clip, out, { width = 640, height = 480, fps = 15 } = {})
   return out;
 }
 
-// A certificate for localhost and 127.0.0.1 from a throwaway mkcert CA in `dir`.
-export function makeCert(dir) {
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync('mkcert', ['-cert-file', cert, '-key-file', key, 'localhost', '127.0.0.1'], {
-    env: { ...process.env, CAROOT: dir }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return { cert, key };
-}
-
 export function tempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-// Starts `sueo serve` on 127.0.0.1 with a free port and resolves once it prints its address.
-export function startServer(binary, { cert, key, args = [], env = {}, timeoutMs = 20000 } = {}) {
-  const proc = spawn(binary, ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert,
-    '--key', key, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (d) => { log += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGTERM');
-      reject(new Error(`sueo serve did not start in ${timeoutMs} ms:\n${log}`));
-    }, timeoutMs);
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const match = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1], proc, pid: proc.pid, log: () => log,
-          stop: () => stopProcess(proc),
-        });
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`sueo serve exited (${code ?? signal}) before listening:\n${log}`));
-    });
-  });
-}
-
-function stopProcess(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    proc.once('exit', () => { clearTimeout(killer); resolve(); });
-    proc.kill('SIGTERM');
-  });
+// The real `sueo serve` on 127.0.0.1:0 with the tests' mkcert certificate (tests/lib/sueo-server.mjs),
+// plus what the browser tests need of it: the URL without its trailing slash and the pid.
+export async function startServer(extraArgs = []) {
+  const server = await startSueo(extraArgs);
+  const { child } = server;
+  return {
+    ...server,
+    url: server.url.replace(/\/$/, ''),
+    pid: child.pid,
+    proc: child,
+    // Also after the process was killed by a test (it then never exits again).
+    stop: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : server.stop()),
+  };
 }
 
 // Chromium with a fake camera playing `y4m`, accepting the test certificate, allowed to use loopback
@@ -108,15 +77,6 @@ export async function launchChromium({ y4m, args = [] } = {}) {
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
-}
-
-// The build directory holding `sueo`: $SUEO_BUILD_DIR (CTest sets it), else <repo>/build.
-export function buildDir() {
-  return process.env.SUEO_BUILD_DIR || path.join(repoRoot, 'build');
-}
-
-export function sueoBinary() {
-  return process.env.SUEO_BINARY || path.join(buildDir(), 'sueo');
 }
 
 // CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat.

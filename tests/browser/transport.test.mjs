@@ -9,21 +9,19 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
-  DEFAULT_CLIP, buildDir, launchChromium, makeCert, makeY4m, startServer, sueoBinary, tempDir,
+  DEFAULT_CLIP, buildDir, launchChromium, makeY4m, startServer, tempDir,
 } from './harness.mjs';
 
 const SECONDS = 3;
 const FPS = 15;
 let work;
-let cert;
 let server;
 let browser;
 
 before(async () => {
   work = tempDir('sueo-browser-test-');
-  cert = makeCert(work);
-  const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir(), 'c01_640x480_15.y4m'), { fps: FPS });
-  server = await startServer(sueoBinary(), { ...cert, args: ['--qr', '0'] });
+  const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir, 'c01_640x480_15.y4m'), { fps: FPS });
+  server = await startServer();
   browser = await launchChromium({ y4m });
 });
 
@@ -180,7 +178,7 @@ test('a simple-peer client signals through /ws and its frames arrive whole', asy
 });
 
 test('a full server says so in Korean and English', async () => {
-  const busy = await startServer(sueoBinary(), { ...cert, args: ['--qr', '0', '--max-sessions', '1'] });
+  const busy = await startServer(['--max-sessions', '1']);
   const first = await openPage(`${busy.url}/`);
   try {
     await first.page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
@@ -217,7 +215,7 @@ test('a browser without RTCPeerConnection gets a clear message and no Start', as
 });
 
 test('a server that dies mid-sequence is reported at once, not at the receipt timeout', async () => {
-  const doomed = await startServer(sueoBinary(), { ...cert, args: ['--qr', '0'] });
+  const doomed = await startServer();
   const { page } = await openPage(`${doomed.url}/`);
   try {
     await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });

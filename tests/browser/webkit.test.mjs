@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { makeCert, startServer, sueoBinary, tempDir } from './harness.mjs';
+import { startServer } from './harness.mjs';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const DRIVER = '/usr/bin/WebKitWebDriver';
@@ -18,7 +18,6 @@ const skip = missing.length
   ? `WebKitGTK not installed (${missing.join(', ')}): apt-get install libwebkit2gtk-4.1-0 webkit2gtk-driver xvfb`
   : false;
 
-let work;
 let server;
 let xvfb;
 let driver;
@@ -83,9 +82,7 @@ function run(body) {
 
 before(async () => {
   if (skip) return;
-  work = tempDir('sueo-webkit-test-');
-  const cert = makeCert(work);
-  server = await startServer(sueoBinary(), { ...cert, args: ['--qr', '0'] });
+  server = await startServer();
   xvfb = await startXvfb();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -107,7 +104,6 @@ after(async () => {
   driver?.kill('SIGTERM');
   xvfb?.proc.kill('SIGTERM');
   await server?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('WebKit without WebRTC: clear message, no Start; camera → JPEG → chunks still work', { skip }, async () => {

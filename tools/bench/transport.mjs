@@ -11,23 +11,22 @@
 //   - offer created → DataChannel open (page side), for every page after a warm-up session.
 // The last line printed is one JSON object.
 //
-//   node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5] [--binary build/sueo]
+//   node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5]
 //                                  [--max-chunk-bytes 16384] [--handshakes 7]
+// The server is $SUEO_BINARY, else $SUEO_BUILD_DIR/sueo, else build/sueo (tests/lib/sueo-server.mjs).
 // A 640x480 JPEG at quality 0.7 is ~28 KB: one 64 KiB message. --max-chunk-bytes 16384 (passed to
 // the server, which hands it to the page in `welcome`) makes every frame two or three chunks, which
 // is what a browser without pc.sctp sends and what gives assembly some work.
 import path from 'node:path';
 import {
-  DEFAULT_CLIP, buildDir, launchChromium, makeCert, makeY4m, processCpuSeconds, startServer,
-  sueoBinary, tempDir,
+  DEFAULT_CLIP, buildDir, launchChromium, makeY4m, processCpuSeconds, startServer,
 } from '../../tests/browser/harness.mjs';
-import { rmSync } from 'node:fs';
 
 const TARGETS = { cpu_transport_pct_per_stream: 5, assembly_p95_ms: 20, offer_to_open_ms: 100 };
 
 function parseArgs(argv) {
   const args = {
-    pages: [1, 4], sequences: 3, seconds: 5, binary: sueoBinary(), fps: 15, maxChunkBytes: null, handshakes: 7,
+    pages: [1, 4], sequences: 3, seconds: 5, fps: 15, maxChunkBytes: null, handshakes: 7,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
@@ -35,12 +34,11 @@ function parseArgs(argv) {
     if (flag === '--pages') args.pages = value().split(',').map(Number);
     else if (flag === '--sequences') args.sequences = Number(value());
     else if (flag === '--seconds') args.seconds = Number(value());
-    else if (flag === '--binary') args.binary = value();
     else if (flag === '--max-chunk-bytes') args.maxChunkBytes = Number(value());
     else if (flag === '--handshakes') args.handshakes = Number(value());
     else if (flag === '--help') {
       console.log('usage: node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5] ' +
-        '[--binary build/sueo] [--max-chunk-bytes N] [--handshakes N]');
+        '[--max-chunk-bytes N] [--handshakes N]');
       process.exit(0);
     } else throw new Error(`unknown option ${flag}`);
   }
@@ -179,12 +177,10 @@ function printTable(results) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const work = tempDir('sueo-bench-');
-  const cert = makeCert(work);
-  const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir(), 'c01_640x480_15.y4m'), { fps: args.fps });
-  const serverArgs = ['--qr', '0'];
+  const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir, 'c01_640x480_15.y4m'), { fps: args.fps });
+  const serverArgs = [];
   if (args.maxChunkBytes) serverArgs.push('--max-chunk-bytes', String(args.maxChunkBytes));
-  const server = await startServer(args.binary, { ...cert, args: serverArgs });
+  const server = await startServer(serverArgs);
   const browser = await launchChromium({ y4m });
   try {
     // Warm-up session: the server's first peer may pay one-time costs (DTLS certificate).
@@ -218,7 +214,6 @@ async function main() {
   } finally {
     await browser.close();
     await server.stop();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
