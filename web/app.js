@@ -1,6 +1,12 @@
 // The page: connects to the server, opens the camera on Start, streams one sequence and shows the
 // server's receipt and the timings. window.sueo is a small hook for tests and the bench; the page
-// does the same without it.
+// does the same without it:
+//   sueo.start({seconds, fps, width, height, quality, detail}) → Promise<{receipt, page, timings}>
+//   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far)
+//   sueo.connect()     → Promise<Connection> (the page also connects on load)
+//   sueo.state         'idle' | 'connecting' | 'signaling' | 'open' | 'closed' | 'failed' | 'unsupported'
+//   sueo.lastReceipt, sueo.lastResult, sueo.offset ({offset, delay, samples}), sueo.config (welcome),
+//   sueo.errors ([{code, message}]), sueo.connection (timings of the handshake)
 import { Connection, webrtcSupported } from './connection.js';
 import { cameraSupported, openCamera } from './capture.js';
 import { SequenceRun } from './sequence.js';
@@ -221,6 +227,8 @@ function init() {
   translatePage(document);
   ui.start.addEventListener('click', () => { start().catch(() => {}); });
   ui.stop.addEventListener('click', stop);
+  // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
+  document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
   window.sueo = {
     start, stop, connect,
     get state() { return app.conn ? app.conn.state : (webrtcSupported() ? 'idle' : 'unsupported'); },

@@ -84,6 +84,7 @@ test('the page streams a 3 s sequence and shows the receipt and the latency', as
     // The preview is mirrored for the user by CSS; nothing else is.
     const transform = await page.locator('#preview').evaluate((v) => getComputedStyle(v).transform);
     assert.match(transform, /^matrix\(-1, 0, 0, 1, /);
+    assert.deepEqual(await page.evaluate(() => window.sueo.errors), [], 'no error reached the page');
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
@@ -209,6 +210,37 @@ test('a browser without RTCPeerConnection gets a clear message and no Start', as
     assert.match(text, /does not support WebRTC/);
     assert.equal(await page.locator('#start').isDisabled(), true);
     assert.equal(await page.evaluate(() => window.sueo.state), 'unsupported');
+  } finally {
+    await page.close();
+  }
+});
+
+test('server candidates that overtake the answer are held until the answer is set', async () => {
+  const page = await browser.context.newPage();
+  try {
+    // Deliver the server's answer 300 ms late, so its candidates reach the page first.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.candidatesBeforeAnswer = 0;
+      window.WebSocket = class extends Native {
+        set onmessage(handler) {
+          let answered = false;
+          super.onmessage = (event) => {
+            const type = JSON.parse(event.data).type;
+            if (type === 'answer') {
+              setTimeout(() => { answered = true; handler(event); }, 300);
+              return;
+            }
+            if (type === 'candidate' && !answered) window.candidatesBeforeAnswer += 1;
+            handler(event);
+          };
+        }
+      };
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    assert.ok(await page.evaluate(() => window.candidatesBeforeAnswer) > 0, 'the reordering happened');
+    assert.deepEqual(await page.evaluate(() => window.sueo.errors), []);
   } finally {
     await page.close();
   }
