@@ -106,7 +106,7 @@ after(async () => {
   await server?.stop();
 });
 
-test('WebKit without WebRTC: clear message, no Start; camera → JPEG → chunks still work', { skip }, async () => {
+test('WebKit without WebRTC: clear message, no Start; camera → unmirrored JPEG → chunks still work', { skip }, async () => {
   await webdriver('POST', `/session/${session}/url`, { url: `${server.url}/` });
   const page = await run(`
     for (let i = 0; i < 100 && !window.sueo; i++) await new Promise((r) => setTimeout(r, 50));
@@ -132,7 +132,24 @@ test('WebKit without WebRTC: clear message, no Start; camera → JPEG → chunks
     const video = document.getElementById('preview');
     await openCamera(video, 640, 480);
     const grabber = new FrameGrabber(video, 640, 480, 0.7);
-    const frame = await grabber.grab();
+    const pending = grabber.grab();
+    // The same camera image drawn plainly and mirrored, in the same task (so the same video frame):
+    // the frame sent must match the plain one, not the mirrored one the user sees.
+    const draw = (mirror) => {
+      const c = document.createElement('canvas');
+      c.width = 640; c.height = 480;
+      const ctx = c.getContext('2d');
+      if (mirror) { ctx.translate(640, 0); ctx.scale(-1, 1); }
+      ctx.drawImage(video, 0, 0, 640, 480);
+      return ctx.getImageData(0, 0, 640, 480).data;
+    };
+    const plain = draw(false);
+    const mirrored = draw(true);
+    const sent = grabber.ctx.getImageData(0, 0, 640, 480).data;
+    const meanDiff = (a, b) => { let d = 0; for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]); return d / a.length; };
+    const diffPlain = meanDiff(sent, plain);
+    const diffMirrored = meanDiff(sent, mirrored);
+    const frame = await pending;
     const chunks = proto.makeChunks(9, 0, frame.captureTime, frame.bytes, 16384);
     const whole = new Uint8Array(frame.bytes.length);
     for (const c of chunks) whole.set(new Uint8Array(c, proto.HEADER_BYTES), proto.parseHeader(c).chunkOffset);
@@ -141,7 +158,7 @@ test('WebKit without WebRTC: clear message, no Start; camera → JPEG → chunks
       video: [video.videoWidth, video.videoHeight], canvas: [grabber.width, grabber.height],
       jpegBytes: frame.bytes.length, soi: [frame.bytes[0], frame.bytes[1]],
       chunks: chunks.length, same: whole.every((b, i) => b === frame.bytes[i]),
-      previewTransform: getComputedStyle(video).transform,
+      previewTransform: getComputedStyle(video).transform, diffPlain, diffMirrored,
     };`);
   assert.ok(!camera.error, camera.error);
   assert.deepEqual(camera.canvas, [640, 480], `camera ${camera.video}`);
@@ -150,4 +167,6 @@ test('WebKit without WebRTC: clear message, no Start; camera → JPEG → chunks
   assert.equal(camera.chunks, Math.ceil(camera.jpegBytes / (16384 - 32)));
   assert.equal(camera.same, true);
   assert.match(camera.previewTransform, /^matrix\(-1, 0, 0, 1, /);
+  assert.ok(camera.diffPlain * 5 < camera.diffMirrored,
+    `the frame sent is the camera's own image, not the mirror: mean |Δ| ${camera.diffPlain} vs ${camera.diffMirrored}`);
 });
