@@ -186,6 +186,7 @@ async function main() {
     // Warm-up session: the server's first peer may pay one-time costs (DTLS certificate).
     const warm = await openPages(browser.context, server.url, 1);
     const firstOpenMs = warm.openMs[0];
+    const first = warm.handshakes[0];
     await warm.pages[0].close();
     const handshake = await handshakeSamples(browser.context, server.url, args.handshakes);
     const results = [];
@@ -194,7 +195,8 @@ async function main() {
     console.log(`transport bench: ${path.basename(DEFAULT_CLIP)} at ${args.fps} fps 640x480, ` +
       `${args.sequences} × ${args.seconds} s sequences per page${chunk}, server ${server.url}`);
     printTable(results);
-    console.log(`first session offer → open: ${round(firstOpenMs, 1)} ms (warm-up, not in the table)`);
+    console.log(`first session (warm-up, not in the table), offer → answer / ICE connected / channel open: ` +
+      `${round(first.answer, 1)} / ${round(first.ice, 1)} / ${round(first.open, 1)} ms`);
     const h = handshake;
     console.log(`${h.n} sessions one at a time, offer → answer / ICE connected / channel open, p50 (max) ms: ` +
       `${h.offer_to_answer_ms.p50} (${h.offer_to_answer_ms.max}) / ${h.offer_to_ice_ms.p50} (${h.offer_to_ice_ms.max}) / ` +
@@ -208,7 +210,9 @@ async function main() {
     console.log(JSON.stringify({
       bench: 'transport', clip: path.basename(DEFAULT_CLIP), fps: args.fps, width: 640, height: 480,
       sequences: args.sequences, seconds: args.seconds, max_chunk_bytes: args.maxChunkBytes,
-      first_offer_to_open_ms: round(firstOpenMs, 1), handshake,
+      first_offer_to_open_ms: round(firstOpenMs, 1),
+      first_handshake_ms: { answer: round(first.answer, 1), ice: round(first.ice, 1), open: round(first.open, 1) },
+      handshake,
       results, targets: TARGETS, pass,
     }));
   } finally {
