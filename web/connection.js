@@ -119,7 +119,8 @@ export class Connection {
         this.timings.iceConnected = pageNow();
       }
       if (s === 'failed') this.fail(new Error('peer connection failed'), 'peer_failed');
-      else if ((s === 'disconnected' || s === 'closed') && this.state === 'open') this.setState('closed');
+      // 'disconnected' is often transient on Wi-Fi (ICE recovers): only 'failed' and 'closed' end it.
+      else if (s === 'closed' && this.state === 'open') this.setState('closed');
     };
     pc.onconnectionstatechange = onPeerState;
     pc.oniceconnectionstatechange = onPeerState;
