@@ -3,8 +3,10 @@
 // does the same without it:
 //   sueo.start({seconds, fps, width, height, quality, detail}) → Promise<{receipt, page, timings}>
 //   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far)
-//   sueo.connect()     → Promise<Connection> (the page also connects on load)
-//   sueo.state         'idle' | 'connecting' | 'signaling' | 'open' | 'closed' | 'failed' | 'unsupported'
+//   sueo.connect()     → Promise<Connection>: the WebSocket session (the page opens it on load)
+//   sueo.prepare()     → camera, then the DataChannel (Start does this first)
+//   sueo.state         'idle' | 'connecting' | 'ready' (WebSocket) | 'signaling' | 'open' (DataChannel)
+//                      | 'closed' | 'failed' | 'unsupported'
 //   sueo.lastReceipt, sueo.lastResult, sueo.offset ({offset, delay, samples}), sueo.config (welcome),
 //   sueo.errors ([{code, message}]), sueo.connection (timings of the handshake)
 import { Connection, webrtcSupported } from './connection.js';
@@ -87,8 +89,11 @@ function sequenceOptions(overrides = {}) {
   };
 }
 
+// The WebSocket session: opened on load (connection state, clock offset, "server busy" before the
+// user presses anything) and again after it was lost.
 function connect() {
-  if (app.conn && app.conn.state === 'open') return Promise.resolve(app.conn);
+  const usable = app.conn && !['closed', 'failed'].includes(app.conn.state);
+  if (usable && app.conn.welcome) return Promise.resolve(app.conn);
   if (app.connecting) return app.connecting;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const conn = new Connection(`${scheme}//${location.host}/ws`, {
@@ -105,11 +110,20 @@ function connect() {
   });
   app.conn = conn;
   app.connecting = conn.connect().then(() => {
-    ui.openMs.textContent = `${fmt(conn.timings.offerToOpenMs)} ms`;
     showError('');
     return conn;
   }).finally(() => { app.connecting = null; });
   return app.connecting;
+}
+
+// Camera first, then the peer connection (see Connection.connect): what Start does before streaming.
+async function prepare(overrides) {
+  const conn = await connect();
+  const options = sequenceOptions(overrides);
+  await ensureCamera(options);
+  await conn.openChannel();
+  ui.openMs.textContent = `${fmt(conn.timings.offerToOpenMs)} ms`;
+  return { conn, options };
 }
 
 function onServerMessage(msg) {
@@ -153,9 +167,7 @@ async function start(overrides) {
   app.run = marker;  // claims the slot at once: a second click cannot start a second sequence
   updateButtons();
   try {
-    const conn = await connect();
-    const options = sequenceOptions(overrides);
-    await ensureCamera(options);
+    const { conn, options } = await prepare(overrides);
     app.run = new SequenceRun(conn, ui.video, options);
     ui.seq.textContent = t('seq.sending');
     const result = await app.run.run((seq) => {
@@ -230,7 +242,7 @@ function init() {
   // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
   document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
   window.sueo = {
-    start, stop, connect,
+    start, stop, connect, prepare,
     get state() { return app.conn ? app.conn.state : (webrtcSupported() ? 'idle' : 'unsupported'); },
     get lastReceipt() { return app.lastReceipt; },
     get lastResult() { return app.lastResult; },

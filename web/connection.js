@@ -44,6 +44,8 @@ export class Connection {
     this.pingTimer = null;
     this.pingsLeft = 0;
     this.closed = false;
+    this.channelOpening = null;
+    this.settle = null;           // the pending connect() or openChannel() promise
   }
 
   setState(state) {
@@ -56,12 +58,13 @@ export class Connection {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
 
-  // Resolves with the open DataChannel; rejects on a server error, a closed socket or a timeout.
+  // Opens /ws and resolves with the server's welcome; rejects on a server error (server_busy), a
+  // closed socket or a timeout. The peer connection waits for openChannel(): Safari exposes its host
+  // ICE candidates only once the page may use the camera, so the page asks for the camera first.
   connect() {
     this.setState('connecting');
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error('timed out opening the DataChannel')),
-        OPEN_TIMEOUT_MS);
+      const timer = setTimeout(() => this.fail(new Error('no welcome from the server')), WELCOME_TIMEOUT_MS);
       this.settle = {
         resolve: (v) => { clearTimeout(timer); resolve(v); },
         reject: (e) => { clearTimeout(timer); reject(e); },
@@ -70,15 +73,26 @@ export class Connection {
     });
   }
 
+  // Creates the peer connection and its DataChannel and resolves with the channel once it is open.
+  openChannel() {
+    if (this.dc && this.dc.readyState === 'open') return Promise.resolve(this.dc);
+    if (this.channelOpening) return this.channelOpening;
+    this.channelOpening = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new Error('timed out opening the DataChannel')), OPEN_TIMEOUT_MS);
+      this.settle = {
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+      this.startPeer(this.welcome.ice_servers || []).catch((e) => this.fail(e));
+    });
+    return this.channelOpening;
+  }
+
   openSocket() {
     const ws = new WebSocket(this.url);
     this.ws = ws;
-    const welcomeTimer = setTimeout(() => {
-      if (!this.welcome) this.fail(new Error('no welcome from the server'));
-    }, WELCOME_TIMEOUT_MS);
     ws.onmessage = (event) => this.onSocketMessage(event.data);
     ws.onclose = (event) => {
-      clearTimeout(welcomeTimer);
       this.stopPings();
       if (!this.closed) this.fail(new Error(`WebSocket closed (${event.code})`), 'ws_closed');
     };
@@ -105,7 +119,8 @@ export class Connection {
   onWelcome(msg) {
     this.welcome = msg;
     this.startPings();
-    this.startPeer(msg.ice_servers || []).catch((e) => this.fail(e));
+    this.setState('ready');
+    this.settle?.resolve(msg);
   }
 
   async startPeer(iceServers) {

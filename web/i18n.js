@@ -9,6 +9,7 @@ const TEXT = {
   timings: ['시간', 'Timings'],
   'state.idle': ['대기', 'Idle'],
   'state.connecting': ['연결 중', 'Connecting'],
+  'state.ready': ['서버 연결됨', 'Server connected'],
   'state.signaling': ['협상 중', 'Negotiating'],
   'state.open': ['연결됨', 'Connected'],
   'state.closed': ['연결 끊김', 'Disconnected'],

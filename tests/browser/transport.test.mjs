@@ -49,7 +49,9 @@ async function openPage(url) {
 test('the page streams a 3 s sequence and shows the receipt and the latency', async () => {
   const { page, problems } = await openPage(`${server.url}/`);
   try {
-    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    // On load: the WebSocket only; the camera and then the peer connection come with Start.
+    await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 15000 });
+    assert.equal(await page.evaluate(() => window.sueo.connection.pc), null);
     const result = await page.evaluate(async (seconds) => {
       const r = await window.sueo.start({ seconds });
       return { receipt: r.receipt, timings: r.timings, page: { ...r.page, lastChunkSent: null, captureTimes: null } };
@@ -182,7 +184,7 @@ test('a full server says so in Korean and English', async () => {
   const busy = await startServer(['--max-sessions', '1']);
   const first = await openPage(`${busy.url}/`);
   try {
-    await first.page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    await first.page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 15000 });
     const second = await openPage(`${busy.url}/`);
     await second.page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 10000 });
     const text = await second.page.locator('#error').textContent();
@@ -238,7 +240,9 @@ test('server candidates that overtake the answer are held until the answer is se
       };
     });
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 15000 });
+    await page.evaluate(() => window.sueo.prepare());
+    assert.equal(await page.evaluate(() => window.sueo.state), 'open');
     assert.ok(await page.evaluate(() => window.candidatesBeforeAnswer) > 0, 'the reordering happened');
     assert.deepEqual(await page.evaluate(() => window.sueo.errors), []);
   } finally {
@@ -250,7 +254,7 @@ test('a server that dies mid-sequence is reported at once, not at the receipt ti
   const doomed = await startServer();
   const { page } = await openPage(`${doomed.url}/`);
   try {
-    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 15000 });
+    await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 15000 });
     const outcome = page.evaluate(async () => {
       const t0 = performance.now();
       try {

@@ -66,7 +66,8 @@ async function openPages(context, url, count) {
   for (let i = 0; i < count; i++) {
     const page = await context.newPage();
     await page.goto(`${url}/`);
-    await page.waitForFunction(() => window.sueo?.state === 'open', null, { timeout: 30000 });
+    await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 30000 });
+    await page.evaluate(() => window.sueo.prepare());  // camera, then offer → DataChannel open
     handshakes.push(await page.evaluate(() => {
       const t = window.sueo.connection.timings;
       return { open: t.offerToOpenMs, answer: t.answerArrived - t.offerCreated, ice: t.iceConnected - t.offerCreated };
@@ -106,7 +107,7 @@ function streamPage(page, sequences, seconds) {
 
 async function measure(context, server, n, args) {
   const { pages, openMs } = await openPages(context, server.url, n);
-  // Camera warm-up outside the window: the first Start opens the camera.
+  // A short sequence outside the window: the camera and encoder settle.
   await Promise.all(pages.map((p) => p.evaluate(() => window.sueo.start({ seconds: 0.5 }))));
   const cpu0 = processCpuSeconds(server.pid);
   const wall0 = performance.now();
