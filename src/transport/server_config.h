@@ -33,7 +33,7 @@ struct ServeConfig {
   int64_t ws_max_message = 64 * 1024;
   int64_t max_frame_bytes = 2 * 1024 * 1024;
   int max_sequence_frames = 600;
-  double frame_timeout_ms = 2000;
+  double frame_timeout_ms = 5000;
   int workers = 0;            // 0: one per core
   int worker_queue = 512;     // frames waiting per worker before `overloaded` drops
 
