@@ -1,24 +1,19 @@
 // The real parts the browser tests and the transport bench run against: a y4m of a real KSL clip
 // for Chromium's fake camera, the real `sueo serve` binary on 127.0.0.1:0 (tests/lib), and Debian's
-// Chromium driven by playwright-core. Loopback only.
+// Chromium driven by playwright-core (tests/lib). Loopback only.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { startServer as startSueo, buildDir, sueoBinary } from '../lib/sueo-server.mjs';
+import { launchChromium as launchTestChromium } from '../lib/chromium.mjs';
 
 export { buildDir, sueoBinary };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(path.join(repoRoot, 'package.json'));
 
 export const DEFAULT_CLIP = path.join(repoRoot, 'tests/data/clips/c01_hi_s11_f8e48f6c.mp4');
-
-export function chromiumPath() {
-  return process.env.SUEO_CHROMIUM || '/usr/bin/chromium';
-}
 
 // Converts a clip to a 4:2:0 y4m (the only layout Chromium's file camera takes) at width × height
 // and fps. The 16:9 clips are padded, not stretched, to 4:3 so hand shapes stay true. Chromium loops
@@ -51,32 +46,15 @@ export async function startServer(extraArgs = []) {
   };
 }
 
-// Chromium with a fake camera playing `y4m`, accepting the test certificate, allowed to use loopback
-// ICE candidates, with no background timer throttling (several streaming pages run at once in the
-// bench). A fresh profile each time; `close()` removes it.
-export async function launchChromium({ y4m, args = [] } = {}) {
-  const { chromium } = require('playwright-core');
-  const userDataDir = tempDir('sueo-chromium-');
-  const flags = [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection', '--ignore-certificate-errors',
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows',
-    ...(y4m ? [`--use-file-for-fake-video-capture=${y4m}`] : []),
-    ...args,
-  ];
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath(), headless: true, args: flags, ignoreHTTPSErrors: true,
+// Chromium (tests/lib/chromium.mjs: fake camera playing `y4m`, test certificate accepted, loopback
+// ICE candidates, fresh profile) without background timer throttling: the bench streams from
+// several pages at once and only one of them is in front.
+export function launchChromium({ y4m, args = [] } = {}) {
+  return launchTestChromium({
+    y4m,
+    args: ['--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows', ...args],
   });
-  return {
-    context,
-    close: async () => {
-      await context.close().catch(() => {});
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 // CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat.
