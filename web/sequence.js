@@ -37,8 +37,7 @@ export class SequenceRun {
   async run(waitForReceipt) {
     await this.capture();
     await this.submitChain;
-    const page = this.sender.end();
-    const summary = await page;
+    const summary = await this.sender.end();
     if (summary.tStart === null) throw new Error('no frame could be sent');
     const receipt = await withTimeout(waitForReceipt(this.seq), RECEIPT_TIMEOUT_MS, 'receipt');
     return { receipt, page: this.pageStats(summary), timings: this.timings(summary, receipt) };
