@@ -182,8 +182,9 @@ async function main() {
   const serverArgs = [];
   if (args.maxChunkBytes) serverArgs.push('--max-chunk-bytes', String(args.maxChunkBytes));
   const server = await startServer(serverArgs);
-  const browser = await launchChromium({ y4m });
+  let browser = null;
   try {
+    browser = await launchChromium({ y4m });
     // Warm-up session: the server's first peer may pay one-time costs (DTLS certificate).
     const warm = await openPages(browser.context, server.url, 1);
     const firstOpenMs = warm.openMs[0];
@@ -217,7 +218,7 @@ async function main() {
       results, targets: TARGETS, pass,
     }));
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.stop();
   }
 }
