@@ -5,13 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function launchChromium({ y4m } = {}) {
+// `args`: more Chromium flags (e.g. the bench's no-background-throttling ones).
+export async function launchChromium({ y4m, args: extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'sueo-chromium-'));
   const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
     '--ignore-certificate-errors'];
   if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`);
+  args.push(...extraArgs);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args, ignoreHTTPSErrors: true, headless: true,
   });

@@ -1,0 +1,79 @@
+// The real parts the browser tests and the transport bench run against: a y4m of a real KSL clip
+// for Chromium's fake camera, the real `sueo serve` binary on 127.0.0.1:0 (tests/lib), and Debian's
+// Chromium driven by playwright-core (tests/lib). Loopback only.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer as startSueo, buildDir, sueoBinary } from '../lib/sueo-server.mjs';
+import { launchChromium as launchTestChromium } from '../lib/chromium.mjs';
+
+export { buildDir, sueoBinary };
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const DEFAULT_CLIP = path.join(repoRoot, 'tests/data/clips/c01_hi_s11_f8e48f6c.mp4');
+
+// Converts a clip to a 4:2:0 y4m (the only layout Chromium's file camera takes) at width × height
+// and fps. The 16:9 clips are padded, not stretched, to 4:3 so hand shapes stay true. Chromium loops
+// the file. Made once per build directory; re-made when the clip is newer.
+export function makeY4m(clip, out, { width = 640, height = 480, fps = 15 } = {}) {
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(clip).mtimeMs) return out;
+  const filter = `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,fps=${fps}`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-vf', filter, '-pix_fmt', 'yuv420p',
+    '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+// The real `sueo serve` on 127.0.0.1:0 with the tests' mkcert certificate (tests/lib/sueo-server.mjs),
+// plus what the browser tests need of it: the URL without its trailing slash and the pid.
+export async function startServer(extraArgs = []) {
+  const server = await startSueo(extraArgs);
+  const { child } = server;
+  return {
+    ...server,
+    url: server.url.replace(/\/$/, ''),
+    pid: child.pid,
+    proc: child,
+    // Also after the process was killed by a test (it then never exits again).
+    stop: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : server.stop()),
+  };
+}
+
+// Chromium (tests/lib/chromium.mjs: fake camera playing `y4m`, test certificate accepted, loopback
+// ICE candidates, fresh profile) without background timer throttling: the bench streams from
+// several pages at once and only one of them is in front.
+export function launchChromium({ y4m, args = [] } = {}) {
+  return launchTestChromium({
+    y4m,
+    args: ['--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows', ...args],
+  });
+}
+
+// CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat.
+export function processCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Field 2 (comm) may hold spaces: split after its closing parenthesis. utime, stime are fields 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / clockTicksPerSecond();
+}
+
+let ticksPerSecond = null;
+function clockTicksPerSecond() {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}

@@ -1,0 +1,264 @@
+// The page: connects to the server, opens the camera on Start, streams one sequence and shows the
+// server's receipt and the timings. window.sueo is a small hook for tests and the bench; the page
+// does the same without it:
+//   sueo.start({seconds, fps, width, height, quality, detail}) → Promise<{receipt, page, timings}>
+//   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far)
+//   sueo.connect()     → Promise<Connection>: the WebSocket session (the page opens it on load)
+//   sueo.prepare()     → camera, then the DataChannel (Start does this first)
+//   sueo.state         'idle' | 'connecting' | 'ready' (WebSocket) | 'signaling' | 'open' (DataChannel)
+//                      | 'closed' | 'failed' | 'unsupported'
+//   sueo.lastReceipt, sueo.lastResult, sueo.offset ({offset, delay, samples}), sueo.config (welcome),
+//   sueo.errors ([{code, message}]), sueo.connection (timings of the handshake)
+import { Connection, webrtcSupported } from './connection.js';
+import { cameraSupported, openCamera } from './capture.js';
+import { SequenceRun } from './sequence.js';
+import { t, translatePage } from './i18n.js';
+
+const DEFAULTS = { fps: 15, width: 640, height: 480, quality: 0.7, seconds: 10 };
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  video: $('preview'), start: $('start'), stop: $('stop'), conn: $('conn-state'), cam: $('cam-state'),
+  seq: $('seq-state'), error: $('error'), offset: $('offset'), rtt: $('rtt'), openMs: $('open-ms'),
+  receipt: $('receipt'), timings: $('timings'),
+};
+
+const app = {
+  conn: null,
+  connecting: null,
+  camera: null,
+  run: null,
+  receiptWaiters: new Map(),  // seq → resolve
+  lastReceipt: null,
+  lastResult: null,
+  errors: [],
+};
+
+function showError(text) {
+  ui.error.textContent = text;
+  ui.error.hidden = !text;
+}
+
+function errorText(error) {
+  if (error.code === 'server_busy') return t('error.server_busy');
+  if (error.code === 'ws_closed') return t('error.ws_closed');
+  if (error.code === 'peer_failed') return t('error.peer_failed');
+  if (error.code) return `${t('error.server')}: ${error.code} — ${error.message}`;
+  return `${t('error.server')}: ${error.message}`;
+}
+
+function setConnState(state) {
+  if (state === 'failed' || state === 'closed') {
+    // A receipt can no longer come over this connection: end the waits now, not at their timeout.
+    const waiters = [...app.receiptWaiters.values()];
+    app.receiptWaiters.clear();
+    for (const w of waiters) w.reject(Object.assign(new Error(t('error.ws_closed')), { code: 'ws_closed' }));
+    if (app.run && app.run.stop) app.run.stop();  // no use filming into a closed channel
+  }
+  ui.conn.textContent = t(`state.${state}`);
+  ui.conn.dataset.state = state;
+  updateButtons();
+}
+
+function updateButtons() {
+  const unsupported = ui.conn.dataset.state === 'unsupported';
+  ui.start.disabled = unsupported || !!app.run;
+  ui.stop.disabled = !app.run;
+}
+
+function fmt(value, digits = 1) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '—';
+}
+
+// Effective sequence settings: the server's welcome config, then the page URL (?seconds=3), then
+// the caller's overrides (the test hook).
+function sequenceOptions(overrides = {}) {
+  const config = app.conn?.welcome?.config || {};
+  const query = new URLSearchParams(location.search);
+  const pick = (key, configKey) => {
+    if (overrides[key] !== undefined) return Number(overrides[key]);
+    if (query.has(key)) return Number(query.get(key));
+    if (typeof config[configKey] === 'number') return config[configKey];
+    return DEFAULTS[key];
+  };
+  return {
+    fps: pick('fps', 'fps'), width: pick('width', 'width'), height: pick('height', 'height'),
+    quality: pick('quality', 'jpeg_quality'), seconds: pick('seconds', 'sequence_seconds'),
+    detail: !!overrides.detail,
+    maxFrames: typeof config.max_sequence_frames === 'number' ? config.max_sequence_frames : Infinity,
+  };
+}
+
+// The WebSocket session: opened on load (connection state, clock offset, "server busy" before the
+// user presses anything) and again after it was lost.
+function connect() {
+  const usable = app.conn && !['closed', 'failed'].includes(app.conn.state);
+  if (usable && app.conn.welcome) return Promise.resolve(app.conn);
+  if (app.connecting) return app.connecting;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const conn = new Connection(`${scheme}//${location.host}/ws`, {
+    onState: setConnState,
+    onMessage: onServerMessage,
+    onError: (error) => {
+      app.errors.push({ code: error.code || null, message: error.message });
+      showError(errorText(error));
+    },
+    onClock: (best) => {
+      ui.offset.textContent = `${fmt(best.offset, 2)} ms`;
+      ui.rtt.textContent = `${fmt(best.delay, 2)} ms`;
+    },
+  });
+  app.conn = conn;
+  app.connecting = conn.connect().then(() => {
+    showError('');
+    return conn;
+  }).finally(() => { app.connecting = null; });
+  return app.connecting;
+}
+
+// Camera first, then the peer connection (see Connection.connect): what Start does before streaming.
+async function prepare(overrides) {
+  const conn = await connect();
+  const options = sequenceOptions(overrides);
+  await ensureCamera(options);
+  await conn.openChannel();
+  ui.openMs.textContent = `${fmt(conn.timings.offerToOpenMs)} ms`;
+  return { conn, options };
+}
+
+function onServerMessage(msg) {
+  if (msg.type === 'receipt') {
+    app.lastReceipt = msg;
+    const waiter = app.receiptWaiters.get(msg.seq);
+    if (waiter) {
+      app.receiptWaiters.delete(msg.seq);
+      waiter.resolve(msg);
+    }
+  } else if (msg.type === 'result') {
+    app.lastResult = msg;
+  }
+}
+
+function waitForReceipt(seq) {
+  if (app.lastReceipt && app.lastReceipt.seq === seq) return Promise.resolve(app.lastReceipt);
+  if (app.conn.state !== 'open') return Promise.reject(new Error(t('error.ws_closed')));
+  return new Promise((resolve, reject) => app.receiptWaiters.set(seq, { resolve, reject }));
+}
+
+async function ensureCamera(options) {
+  if (app.camera) return;
+  ui.cam.textContent = t('camera.starting');
+  try {
+    app.camera = await openCamera(ui.video, options.width, options.height);
+    ui.cam.textContent = `${t('camera.on')} (${ui.video.videoWidth}×${ui.video.videoHeight})`;
+  } catch (error) {
+    ui.cam.textContent = error.name === 'NotAllowedError' ? t('camera.denied') : t('camera.off');
+    const e = new Error(`${t('error.camera')}: ${error.name || ''} ${error.message}`);
+    e.code = 'camera';
+    throw e;
+  }
+}
+
+async function start(overrides) {
+  if (app.run) throw new Error('a sequence is already running');
+  if (!webrtcSupported()) throw new Error(t('error.no_webrtc'));
+  if (!cameraSupported()) throw new Error(t('error.no_camera_api'));
+  const marker = {};
+  app.run = marker;  // claims the slot at once: a second click cannot start a second sequence
+  updateButtons();
+  try {
+    const { conn, options } = await prepare(overrides);
+    app.run = new SequenceRun(conn, ui.video, options);
+    ui.seq.textContent = t('seq.sending');
+    const result = await app.run.run((seq) => {
+      ui.seq.textContent = t('seq.waiting');
+      return waitForReceipt(seq);
+    });
+    result.offerToOpenMs = conn.timings.offerToOpenMs;
+    app.lastResult = result;
+    ui.seq.textContent = t('seq.done');
+    showReceipt(result);
+    return result;
+  } catch (error) {
+    ui.seq.textContent = '';
+    showError(error.code ? errorText(error) : error.message);
+    throw error;
+  } finally {
+    app.run = null;
+    updateButtons();
+  }
+}
+
+function stop() {
+  if (app.run && app.run.stop) app.run.stop();
+}
+
+// An epoch time as local time of day with milliseconds, and the raw number beside it.
+function fmtTime(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const pad = (v, n = 2) => String(v).padStart(n, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}` +
+    ` (${ms.toFixed(1)})`;
+}
+
+function row(table, key, value) {
+  const tr = document.createElement('tr');
+  const th = document.createElement('th');
+  th.textContent = t(key);
+  const td = document.createElement('td');
+  td.textContent = value;
+  td.dataset.key = key;
+  tr.append(th, td);
+  table.append(tr);
+}
+
+function showReceipt({ receipt, page, timings }) {
+  const frames = receipt.frames || {};
+  const dropped = frames.dropped || {};
+  const droppedTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+  const droppedDetail = Object.entries(dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  ui.receipt.replaceChildren();
+  row(ui.receipt, 'label.expected', String(frames.expected));
+  row(ui.receipt, 'label.received', String(frames.received));
+  row(ui.receipt, 'label.decoded', String(frames.decoded));
+  row(ui.receipt, 'label.dropped', droppedDetail ? `${droppedTotal} (${droppedDetail})` : String(droppedTotal));
+  row(ui.receipt, 'label.bytes', String(receipt.bytes));
+  row(ui.receipt, 'label.decode_ms', `${fmt(receipt.decode_ms?.median, 2)} / ${fmt(receipt.decode_ms?.max, 2)}`);
+  row(ui.receipt, 'label.assembly_ms', `${fmt(receipt.assembly_ms?.p50, 2)} / ${fmt(receipt.assembly_ms?.p95, 2)}`);
+  row(ui.receipt, 'label.page_sent', `${page.sent} / ${page.encodeSkipped + page.sendSkipped}`);
+  ui.timings.replaceChildren();
+  row(ui.timings, 'label.t_start', fmtTime(timings.tStart));
+  row(ui.timings, 'label.t_receive', fmtTime(timings.tReceive));
+  row(ui.timings, 'label.offset', `${fmt(timings.offset, 2)} ms`);
+  row(ui.timings, 'label.transfer', `${fmt(timings.transferMs)} ms`);
+  row(ui.timings, 'label.last_frame', `${fmt(timings.lastFrameMs)} ms`);
+}
+
+function init() {
+  translatePage(document);
+  ui.start.addEventListener('click', () => { start().catch(() => {}); });
+  ui.stop.addEventListener('click', stop);
+  // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
+  document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
+  window.sueo = {
+    start, stop, connect, prepare,
+    get state() { return app.conn ? app.conn.state : (webrtcSupported() ? 'idle' : 'unsupported'); },
+    get lastReceipt() { return app.lastReceipt; },
+    get lastResult() { return app.lastResult; },
+    get offset() { return app.conn?.clock.best() || null; },
+    get config() { return app.conn?.welcome?.config || null; },
+    get errors() { return app.errors.slice(); },
+    get connection() { return app.conn; },
+  };
+  if (!webrtcSupported()) {
+    setConnState('unsupported');
+    showError(t('error.no_webrtc'));
+    return;
+  }
+  if (!cameraSupported()) showError(t('error.no_camera_api'));
+  setConnState('idle');
+  connect().catch(() => {});
+}
+
+init();
