@@ -44,9 +44,10 @@ class Peer {
   // message for a candidate that does not parse or names an m-line the offer did not have.
   bool add_candidate(int mline, const std::string& mid, const std::string& candidate, std::string& error);
 
-  // Warms the process-wide DTLS certificate so the first session does not pay for RSA key generation.
-  // Call once at start-up (main thread).
-  static void warm_up_dtls();
+  // Makes the process-wide DTLS certificate and loads every plugin a session uses, by answering an offer
+  // from a throw-away webrtcbin, so the first session opens as fast as the rest. Call once at start-up
+  // (main thread, before the main loop runs). Returns the milliseconds it took.
+  static double warm_up(const ServeConfig& config);
 
  struct Shared;  // what the signal handlers hold: the events and the channel (peer.cpp)
 

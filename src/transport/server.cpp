@@ -76,7 +76,7 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   soup_server_add_handler(soup_.get(), nullptr, route_http, this, nullptr);
   soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
   workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
-  Peer::warm_up_dtls();
+  log_line("serve", "WebRTC warmed up in " + std::to_string(static_cast<int>(Peer::warm_up(config_))) + " ms");
   // Create the counters /healthz always shows, so a reader sees zeros rather than missing keys.
   for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
     Metrics::global().counter("frames.dropped." + std::string(frames::to_string(static_cast<frames::DropReason>(i))));

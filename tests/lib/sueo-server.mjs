@@ -50,7 +50,7 @@ export async function startServer(extraArgs = [], { env = {} } = {}) {
     stderr: () => stderr,
     ca,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
       child.kill('SIGTERM');
       return await new Promise((r) => child.on('exit', (code, signal) => r(code ?? signal)));
     },
