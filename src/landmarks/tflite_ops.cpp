@@ -69,6 +69,9 @@ OpKind kind_of(int32_t code, const std::string& custom, int index) {
     case tfl::kLogistic: return OpKind::kLogistic;
     case tfl::kDepthToSpace: return OpKind::kDepthToSpace;
     case tfl::kStridedSlice: return OpKind::kStridedSlice;
+    case tfl::kReluOp:
+    case tfl::kReluN1To1Op:
+    case tfl::kRelu6Op: return OpKind::kClamp;
     default: break;
   }
   std::string name = code == tfl::kCustom ? "CUSTOM:" + custom : tfl::builtin_name(code);
@@ -95,6 +98,7 @@ const char* op_name(OpKind kind) {
     case OpKind::kLogistic: return "LOGISTIC";
     case OpKind::kDepthToSpace: return "DEPTH_TO_SPACE";
     case OpKind::kStridedSlice: return "STRIDED_SLICE";
+    case OpKind::kClamp: return "RELU";
   }
   return "?";
 }
@@ -156,6 +160,10 @@ Operator map_operator(FlatbufferAccess& fb, int32_t code, const std::string& cus
       if (o.get<int32_t>(3, 0) != 0) o.fail("new_axis_mask");
       op.shrink_axis_mask = o.get<int32_t>(4, 0);
       if (o.get<uint8_t>(5, 0) != 0) o.fail("offset");
+      break;
+    case OpKind::kClamp:
+      op.out_min = code == tfl::kReluN1To1Op ? -1.0f : 0.0f;
+      if (code != tfl::kReluOp) op.out_max = code == tfl::kRelu6Op ? 6.0f : 1.0f;
       break;
     case OpKind::kPrelu:
     case OpKind::kPad:

@@ -30,6 +30,7 @@ enum class OpKind {
   kLogistic,
   kDepthToSpace,
   kStridedSlice,
+  kClamp,  // RELU, RELU6, RELU_N1_TO_1 as separate operators (range in out_min/out_max)
 };
 const char* op_name(OpKind kind);
 

@@ -114,6 +114,7 @@ class Builder {
         return check(xnn_define_depth_to_space(subgraph_.get(), input_id(0), output_id(), static_cast<uint32_t>(op.block_size), 0),
                      "depth_to_space");
       case OpKind::kStridedSlice: return channel_slice();
+      case OpKind::kClamp: return check(xnn_define_clamp(subgraph_.get(), op.out_min, op.out_max, input_id(0), output_id(), 0), "clamp");
     }
   }
 

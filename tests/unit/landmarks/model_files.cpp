@@ -36,10 +36,12 @@ void fill_input(Runtime& runtime, const std::vector<uint8_t>& rgb, float lo, flo
 const std::vector<ModelCase>& model_cases() {
   // Input ranges: MediaPipe's ImageToTensorCalculator options in each model's graph
   // (pose_detection_cpu.pbtxt: -1..1; palm_detection_cpu, hand_landmark_cpu, pose_landmark_by_roi_cpu,
-  // hand_recrop_by_roi_cpu: 0..1).
+  // hand_recrop_by_roi_cpu: 0..1; face_detection_short_range_cpu: -1..1; face_landmark_cpu: 0..1).
   static const std::vector<ModelCase> cases = {
       {"pose_detection", -1.0f, 1.0f},     {"pose_landmark_full", 0.0f, 1.0f}, {"palm_detection_full", 0.0f, 1.0f},
       {"hand_landmark_full", 0.0f, 1.0f}, {"hand_recrop", 0.0f, 1.0f},
+      // Not used by the holistic pipeline (face landmarks are off), run here because they are cheap.
+      {"face_detection_short_range", -1.0f, 1.0f}, {"face_landmark", 0.0f, 1.0f},
   };
   return cases;
 }

@@ -297,6 +297,10 @@ std::vector<std::vector<double>> run_reference(const Graph& g, const std::vector
       }
       case OpKind::kMean: y = mean(value(op, 0), tensor(op, 1), out_shape); break;
       case OpKind::kFullyConnected: y = fully_connected(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape); break;
+      case OpKind::kClamp:
+        y = value(op, 0);
+        for (double& v : y.v) v = clamp_activation(v, op);
+        break;
       case OpKind::kLogistic:
         y = value(op, 0);
         for (double& v : y.v) v = 1.0 / (1.0 + std::exp(-v));
