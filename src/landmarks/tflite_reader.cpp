@@ -81,8 +81,15 @@ Tensor read_tensor(FlatbufferAccess& fb, const Table* t, const std::vector<const
   tensor.name = fb.string(t, tfl::kTensorName);
   tensor.shape = fb.vector<int32_t>(t, tfl::kTensorShape);
   tensor.type = fb.scalar<int8_t>(t, tfl::kTensorType, tfl::kFloat32);
-  for (int d : tensor.shape)
+  // A corrupt shape must not turn into a giant allocation: the largest MediaPipe tensor has 2^21 elements.
+  constexpr size_t kMaxElements = size_t{1} << 28;
+  size_t elements = 1;
+  for (int d : tensor.shape) {
     if (d < 0) fail("tensor \"" + tensor.name + "\" has a dynamic shape (dimension " + std::to_string(d) + ")");
+    elements *= static_cast<size_t>(std::max(d, 1));
+    if (elements > kMaxElements) fail("tensor \"" + tensor.name + "\" is implausibly large");
+  }
+  if (tensor.shape.size() > 6) fail("tensor \"" + tensor.name + "\" has more than 6 dimensions");
   const auto buffer = fb.scalar<uint32_t>(t, tfl::kTensorBuffer, 0);
   if (buffer >= buffers.size()) fail("tensor \"" + tensor.name + "\" refers to a missing buffer");
   if (fb.scalar<uint64_t>(buffers[buffer], tfl::kBufferOffset, 0) > 1)
