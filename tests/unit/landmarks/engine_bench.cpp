@@ -16,8 +16,8 @@ using namespace sueo::landmarks;
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 100;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
-  std::printf("%-22s %10s %10s %10s   (%d runs after 10 warm-up, %d thread%s)\n", "model", "median ms", "min ms", "p90 ms", runs, threads,
-              threads == 1 ? "" : "s");
+  std::printf("%-22s %10s %10s %10s   (%d runs after 10 warm-up, %d thread%s)\n", "model", "median ms",
+              "min ms", "p90 ms", runs, threads, threads == 1 ? "" : "s");
   for (const auto& c : testing::model_cases()) {
     if (!testing::model_present(c.name)) {
       std::printf("%s\n", testing::models_missing_message().c_str());
@@ -25,21 +25,25 @@ int main(int argc, char** argv) {
     }
     // As the pipeline runs it: pose landmarks without the segmentation mask.
     const bool pose = std::string(c.name) == "pose_landmark_full";
-    auto model = Model::load(testing::model_path(c.name),
-                             pose ? std::vector<std::string>{"Identity", "Identity_1", "Identity_3", "Identity_4"} : std::vector<std::string>{});
+    auto model =
+        Model::load(testing::model_path(c.name),
+                    pose ? std::vector<std::string>{"Identity", "Identity_1", "Identity_3", "Identity_4"}
+                         : std::vector<std::string>{});
     Runtime runtime(model, threads);
     const auto& shape = model->inputs()[0].shape;
-    testing::fill_input(runtime, testing::clip_frame_rgb("c04_bi_bim_rice_s11_82155dbd.mp4", shape[2], shape[1]), c.lo, c.hi);
+    testing::fill_input(
+        runtime, testing::clip_frame_rgb("c04_bi_bim_rice_s11_82155dbd.mp4", shape[2], shape[1]), c.lo, c.hi);
     for (int i = 0; i < 10; ++i) runtime.run();
     std::vector<double> ms;
     for (int i = 0; i < runs; ++i) {
       const auto start = std::chrono::steady_clock::now();
       runtime.run();
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("%-22s %10.2f %10.2f %10.2f\n", pose ? "pose_landmark_full*" : c.name, ms[ms.size() / 2], ms.front(),
-                ms[ms.size() * 9 / 10]);
+    std::printf("%-22s %10.2f %10.2f %10.2f\n", pose ? "pose_landmark_full*" : c.name, ms[ms.size() / 2],
+                ms.front(), ms[ms.size() * 9 / 10]);
   }
   std::printf("* segmentation output pruned\n");
 }

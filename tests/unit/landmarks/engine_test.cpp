@@ -37,8 +37,10 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 }
 
 std::string write_temp(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const auto path = std::filesystem::temp_directory_path() / ("sueo_engine_test_" + std::to_string(::getpid()) + "_" + name);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("sueo_engine_test_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return path.string();
 }
 
@@ -76,10 +78,11 @@ TEST_P(EngineVsReference, MatchesFloat64ReferenceOnARealFrame) {
     ASSERT_EQ(reference[o].size(), runtime.output_size(o));
     double scale = 0, worst = 0;
     for (double v : reference[o]) scale = std::max(scale, std::abs(v));
-    for (size_t i = 0; i < reference[o].size(); ++i) worst = std::max(worst, std::abs(runtime.output(o)[i] - reference[o][i]));
+    for (size_t i = 0; i < reference[o].size(); ++i)
+      worst = std::max(worst, std::abs(runtime.output(o)[i] - reference[o][i]));
     const double relative = worst / std::max(scale, 1e-6);
-    std::printf("%s output %zu (%s): max |xnnpack - reference| = %.3g, scale %.3g, relative %.3g\n", c.name, o,
-                model->outputs()[o].name.c_str(), worst, scale, relative);
+    std::printf("%s output %zu (%s): max |xnnpack - reference| = %.3g, scale %.3g, relative %.3g\n", c.name,
+                o, model->outputs()[o].name.c_str(), worst, scale, relative);
     EXPECT_GT(scale, 0.0) << "output " << o << " is all zeros: the comparison would prove nothing";
     EXPECT_LE(relative, tolerance(c.name, model->outputs()[o].name)) << c.name << " output " << o;
   }
@@ -91,7 +94,8 @@ INSTANTIATE_TEST_SUITE_P(Models, EngineVsReference, ::testing::ValuesIn(model_ca
 TEST(Engine, PruningTheSegmentationKeepsTheOtherOutputsExactly) {
   REQUIRE_MODEL("pose_landmark_full");
   auto full = Model::load(model_path("pose_landmark_full"));
-  auto pruned = Model::load(model_path("pose_landmark_full"), {"Identity", "Identity_1", "Identity_3", "Identity_4"});
+  auto pruned =
+      Model::load(model_path("pose_landmark_full"), {"Identity", "Identity_1", "Identity_3", "Identity_4"});
   ASSERT_EQ(pruned->outputs().size(), 4u);
   EXPECT_EQ(pruned->outputs()[2].shape, (std::vector<int>{1, 64, 64, 39}));
   EXPECT_LT(pruned->graph().operators.size(), full->graph().operators.size());
@@ -103,7 +107,8 @@ TEST(Engine, PruningTheSegmentationKeepsTheOtherOutputsExactly) {
   b.run();
   for (const auto& [from_full, from_pruned] : {std::pair<size_t, size_t>{0, 0}, {1, 1}, {3, 2}, {4, 3}}) {
     ASSERT_EQ(a.output_size(from_full), b.output_size(from_pruned));
-    for (size_t i = 0; i < a.output_size(from_full); ++i) ASSERT_EQ(a.output(from_full)[i], b.output(from_pruned)[i]);
+    for (size_t i = 0; i < a.output_size(from_full); ++i)
+      ASSERT_EQ(a.output(from_full)[i], b.output(from_pruned)[i]);
   }
   EXPECT_THROW(Model::load(model_path("pose_landmark_full"), {"segmentation"}), std::runtime_error);
 }
@@ -134,7 +139,8 @@ TEST(Engine, OneModelSharedByRuntimesOnTwoThreads) {
 }
 
 TEST(EngineErrors, MissingFile) {
-  EXPECT_NE(load_error("/nonexistent/model.tflite").find("/nonexistent/model.tflite: cannot open"), std::string::npos);
+  EXPECT_NE(load_error("/nonexistent/model.tflite").find("/nonexistent/model.tflite: cannot open"),
+            std::string::npos);
 }
 
 TEST(EngineErrors, NotATfliteFile) {
@@ -147,9 +153,11 @@ TEST(EngineErrors, TruncatedFile) {
   REQUIRE_MODEL("hand_recrop");
   auto bytes = read_bytes(model_path("hand_recrop"));
   for (size_t keep : {bytes.size() / 2, size_t{64}, size_t{9}}) {
-    const auto path = write_temp("truncated.tflite", std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(keep)));
+    const auto path = write_temp(
+        "truncated.tflite", std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(keep)));
     const auto message = load_error(path);
-    EXPECT_NE(message.find("truncated or corrupt"), std::string::npos) << "kept " << keep << " bytes: " << message;
+    EXPECT_NE(message.find("truncated or corrupt"), std::string::npos)
+        << "kept " << keep << " bytes: " << message;
     EXPECT_NE(message.find(path), std::string::npos) << message;
     std::filesystem::remove(path);
   }
@@ -177,7 +185,8 @@ TEST(EngineErrors, CorruptFilesThrowOrLoad) {
   int rejected = 0;
   for (int round = 0; round < 300; ++round) {
     auto copy = bytes;
-    for (int k = 0; k < 4; ++k) copy[copy.size() - 1 - next() % 8192] ^= static_cast<uint8_t>(1u << (next() % 8));
+    for (int k = 0; k < 4; ++k)
+      copy[copy.size() - 1 - next() % 8192] ^= static_cast<uint8_t>(1u << (next() % 8));
     rejected += parse(copy) ? 0 : 1;
   }
   std::printf("corrupt copies rejected: %d of 300\n", rejected);
@@ -213,7 +222,8 @@ TEST(EngineErrors, UnknownOutputNameListsTheOutputs) {
     Model::load(model_path("hand_landmark_full"), {"landmarks"});
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no output named \"landmarks\" (outputs: Identity, Identity_1, Identity_2, Identity_3)"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "no output named \"landmarks\" (outputs: Identity, Identity_1, Identity_2, Identity_3)"),
               std::string::npos)
         << e.what();
   }

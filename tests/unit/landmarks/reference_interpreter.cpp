@@ -9,8 +9,8 @@ namespace sueo::landmarks::testing {
 namespace {
 
 using detail::Graph;
-using detail::OpKind;
 using detail::Operator;
+using detail::OpKind;
 using detail::Tensor;
 
 struct Array {
@@ -38,7 +38,8 @@ int pad_before(const Operator& op, int in, int out, int stride, int k, int dilat
   return std::max(needed, 0) / 2;
 }
 
-Array conv2d(const Operator& op, const Array& x, const Tensor& w, const Tensor* b, const std::vector<int>& out_shape, bool depthwise) {
+Array conv2d(const Operator& op, const Array& x, const Tensor& w, const Tensor* b,
+             const std::vector<int>& out_shape, bool depthwise) {
   Array y{out_shape, std::vector<double>(count(out_shape))};
   const int H = dim(x, 1), W = dim(x, 2), C = dim(x, 3);
   const int OH = out_shape[1], OW = out_shape[2], OC = out_shape[3];
@@ -89,7 +90,8 @@ size_t broadcast_index(size_t out_index, const std::vector<int>& out_shape, cons
 Array max_pool(const Operator& op, const Array& x, const std::vector<int>& out_shape) {
   Array y{out_shape, std::vector<double>(count(out_shape))};
   const int H = dim(x, 1), W = dim(x, 2), C = dim(x, 3), OH = out_shape[1], OW = out_shape[2];
-  const int ph = pad_before(op, H, OH, op.stride_h, op.filter_h, 1), pw = pad_before(op, W, OW, op.stride_w, op.filter_w, 1);
+  const int ph = pad_before(op, H, OH, op.stride_h, op.filter_h, 1),
+            pw = pad_before(op, W, OW, op.stride_w, op.filter_w, 1);
   for (int oy = 0; oy < OH; ++oy)
     for (int ox = 0; ox < OW; ++ox)
       for (int c = 0; c < C; ++c) {
@@ -97,7 +99,8 @@ Array max_pool(const Operator& op, const Array& x, const std::vector<int>& out_s
         for (int ky = 0; ky < op.filter_h; ++ky)
           for (int kx = 0; kx < op.filter_w; ++kx) {
             const int iy = oy * op.stride_h - ph + ky, ix = ox * op.stride_w - pw + kx;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) m = std::max(m, x.v[static_cast<size_t>((iy * W + ix) * C + c)]);
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+              m = std::max(m, x.v[static_cast<size_t>((iy * W + ix) * C + c)]);
           }
         y.v[static_cast<size_t>((oy * OW + ox) * C + c)] = clamp_activation(m, op);
       }
@@ -156,7 +159,8 @@ void for_each_coord(const std::vector<int>& shape, F f) {
 
 size_t linear(const std::vector<int>& coord, const std::vector<int>& shape) {
   size_t index = 0;
-  for (size_t d = 0; d < shape.size(); ++d) index = index * static_cast<size_t>(shape[d]) + static_cast<size_t>(coord[d]);
+  for (size_t d = 0; d < shape.size(); ++d)
+    index = index * static_cast<size_t>(shape[d]) + static_cast<size_t>(coord[d]);
   return index;
 }
 
@@ -170,7 +174,8 @@ Array pad(const Array& x, const Tensor& paddings, const std::vector<int>& out_sh
   return y;
 }
 
-Array concatenation(const Operator& op, const std::vector<const Array*>& xs, const std::vector<int>& out_shape) {
+Array concatenation(const Operator& op, const std::vector<const Array*>& xs,
+                    const std::vector<int>& out_shape) {
   Array y{out_shape, std::vector<double>(count(out_shape))};
   const auto axis = static_cast<size_t>(op.axis < 0 ? op.axis + static_cast<int>(out_shape.size()) : op.axis);
   int offset = 0;
@@ -187,7 +192,8 @@ Array concatenation(const Operator& op, const std::vector<const Array*>& xs, con
 
 Array mean(const Array& x, const Tensor& axes, const std::vector<int>& out_shape) {
   std::vector<bool> reduced(x.shape.size(), false);
-  for (int a : axes.ints) reduced[static_cast<size_t>(a < 0 ? a + static_cast<int>(x.shape.size()) : a)] = true;
+  for (int a : axes.ints)
+    reduced[static_cast<size_t>(a < 0 ? a + static_cast<int>(x.shape.size()) : a)] = true;
   std::vector<int> kept;  // the output coordinate = the input's non-reduced coordinates
   Array y{out_shape, std::vector<double>(count(out_shape), 0.0)};
   size_t per_output = 1;
@@ -203,7 +209,8 @@ Array mean(const Array& x, const Tensor& axes, const std::vector<int>& out_shape
   return y;
 }
 
-Array fully_connected(const Operator& op, const Array& x, const Tensor& w, const Tensor* b, const std::vector<int>& out_shape) {
+Array fully_connected(const Operator& op, const Array& x, const Tensor& w, const Tensor* b,
+                      const std::vector<int>& out_shape) {
   Array y{out_shape, std::vector<double>(count(out_shape))};
   const int O = w.shape[0], I = w.shape[1];
   for (int o = 0; o < O; ++o) {
@@ -225,8 +232,8 @@ Array depth_to_space(const Operator& op, const Array& x, const std::vector<int>&
   return y;
 }
 
-Array strided_slice(const Operator& op, const Array& x, const Tensor& begin, const Tensor& end, const Tensor& strides,
-                    const std::vector<int>& out_shape) {
+Array strided_slice(const Operator& op, const Array& x, const Tensor& begin, const Tensor& end,
+                    const Tensor& strides, const std::vector<int>& out_shape) {
   const size_t rank = x.shape.size();
   std::vector<int> b(rank), s(rank), n(rank);
   for (size_t d = 0; d < rank; ++d) {
@@ -252,17 +259,22 @@ Array strided_slice(const Operator& op, const Array& x, const Tensor& begin, con
 
 }  // namespace
 
-std::vector<std::vector<double>> run_reference(const Graph& g, const std::vector<std::vector<float>>& inputs) {
+std::vector<std::vector<double>> run_reference(const Graph& g,
+                                               const std::vector<std::vector<float>>& inputs) {
   std::vector<Array> values(g.tensors.size());
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Tensor& t = g.tensors[static_cast<size_t>(g.inputs[i])];
-    values[static_cast<size_t>(g.inputs[i])] = Array{t.shape, std::vector<double>(inputs[i].begin(), inputs[i].begin() + static_cast<long>(t.elements()))};
+    values[static_cast<size_t>(g.inputs[i])] = Array{
+        t.shape, std::vector<double>(inputs[i].begin(), inputs[i].begin() + static_cast<long>(t.elements()))};
   }
-  auto tensor = [&](const Operator& op, size_t i) -> const Tensor& { return g.tensors[static_cast<size_t>(op.inputs[i])]; };
+  auto tensor = [&](const Operator& op, size_t i) -> const Tensor& {
+    return g.tensors[static_cast<size_t>(op.inputs[i])];
+  };
   auto value = [&](const Operator& op, size_t i) -> const Array& {
     const Tensor& t = tensor(op, i);
     Array& a = values[static_cast<size_t>(op.inputs[i])];
-    if (t.is_constant && a.v.empty()) a = Array{t.shape, std::vector<double>(t.values.begin(), t.values.end())};
+    if (t.is_constant && a.v.empty())
+      a = Array{t.shape, std::vector<double>(t.values.begin(), t.values.end())};
     return a;
   };
   auto optional = [&](const Operator& op, size_t i) -> const Tensor* {
@@ -272,31 +284,48 @@ std::vector<std::vector<double>> run_reference(const Graph& g, const std::vector
     const auto& out_shape = g.tensors[static_cast<size_t>(op.outputs[0])].shape;
     Array y;
     switch (op.kind) {
-      case OpKind::kConv2d: y = conv2d(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape, false); break;
-      case OpKind::kDepthwiseConv2d: y = conv2d(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape, true); break;
+      case OpKind::kConv2d:
+        y = conv2d(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape, false);
+        break;
+      case OpKind::kDepthwiseConv2d:
+        y = conv2d(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape, true);
+        break;
       case OpKind::kAdd:
       case OpKind::kPrelu: {
         const Array& a = value(op, 0);
         const Array& b = value(op, 1);
         y = Array{out_shape, std::vector<double>(count(out_shape))};
         for (size_t i = 0; i < y.v.size(); ++i) {
-          const double u = a.v[broadcast_index(i, out_shape, a.shape)], w = b.v[broadcast_index(i, out_shape, b.shape)];
+          const double u = a.v[broadcast_index(i, out_shape, a.shape)],
+                       w = b.v[broadcast_index(i, out_shape, b.shape)];
           y.v[i] = op.kind == OpKind::kAdd ? clamp_activation(u + w, op) : (u >= 0 ? u : u * w);
         }
         break;
       }
-      case OpKind::kMaxPool2d: y = max_pool(op, value(op, 0), out_shape); break;
-      case OpKind::kPad: y = pad(value(op, 0), tensor(op, 1), out_shape); break;
-      case OpKind::kResizeBilinear: y = resize_bilinear(op, value(op, 0), out_shape); break;
-      case OpKind::kReshape: y = Array{out_shape, value(op, 0).v}; break;
+      case OpKind::kMaxPool2d:
+        y = max_pool(op, value(op, 0), out_shape);
+        break;
+      case OpKind::kPad:
+        y = pad(value(op, 0), tensor(op, 1), out_shape);
+        break;
+      case OpKind::kResizeBilinear:
+        y = resize_bilinear(op, value(op, 0), out_shape);
+        break;
+      case OpKind::kReshape:
+        y = Array{out_shape, value(op, 0).v};
+        break;
       case OpKind::kConcatenation: {
         std::vector<const Array*> xs;
         for (size_t i = 0; i < op.inputs.size(); ++i) xs.push_back(&value(op, i));
         y = concatenation(op, xs, out_shape);
         break;
       }
-      case OpKind::kMean: y = mean(value(op, 0), tensor(op, 1), out_shape); break;
-      case OpKind::kFullyConnected: y = fully_connected(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape); break;
+      case OpKind::kMean:
+        y = mean(value(op, 0), tensor(op, 1), out_shape);
+        break;
+      case OpKind::kFullyConnected:
+        y = fully_connected(op, value(op, 0), tensor(op, 1), optional(op, 2), out_shape);
+        break;
       case OpKind::kClamp:
         y = value(op, 0);
         for (double& v : y.v) v = clamp_activation(v, op);
@@ -305,10 +334,15 @@ std::vector<std::vector<double>> run_reference(const Graph& g, const std::vector
         y = value(op, 0);
         for (double& v : y.v) v = 1.0 / (1.0 + std::exp(-v));
         break;
-      case OpKind::kDepthToSpace: y = depth_to_space(op, value(op, 0), out_shape); break;
-      case OpKind::kStridedSlice: y = strided_slice(op, value(op, 0), tensor(op, 1), tensor(op, 2), tensor(op, 3), out_shape); break;
+      case OpKind::kDepthToSpace:
+        y = depth_to_space(op, value(op, 0), out_shape);
+        break;
+      case OpKind::kStridedSlice:
+        y = strided_slice(op, value(op, 0), tensor(op, 1), tensor(op, 2), tensor(op, 3), out_shape);
+        break;
     }
-    if (y.v.size() != count(out_shape)) throw std::runtime_error(std::string("reference: bad size after ") + detail::op_name(op.kind));
+    if (y.v.size() != count(out_shape))
+      throw std::runtime_error(std::string("reference: bad size after ") + detail::op_name(op.kind));
     values[static_cast<size_t>(op.outputs[0])] = std::move(y);
   }
   std::vector<std::vector<double>> out;

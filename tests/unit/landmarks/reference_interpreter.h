@@ -11,6 +11,7 @@
 namespace sueo::landmarks::testing {
 
 // Runs `graph` on `inputs` (one vector per graph input, in order); returns one vector per graph output.
-std::vector<std::vector<double>> run_reference(const detail::Graph& graph, const std::vector<std::vector<float>>& inputs);
+std::vector<std::vector<double>> run_reference(const detail::Graph& graph,
+                                               const std::vector<std::vector<float>>& inputs);
 
 }  // namespace sueo::landmarks::testing
