@@ -253,6 +253,9 @@ Graph parse_tflite(std::span<const uint8_t> bytes, const std::vector<std::string
   g.outputs = select_outputs(model_outputs, g.tensors, keep_outputs);
   for (size_t i : live_operators(raw, g.tensors, g.outputs)) {
     Operator op = map_operator(fb, raw[i].code, raw[i].custom, raw[i].options, static_cast<int>(i));
+    if (raw[i].outputs.size() != 1)
+      fail(std::string(op_name(op.kind)) + " at operator " + std::to_string(i) + " has " +
+           std::to_string(raw[i].outputs.size()) + " outputs (1 expected)");
     op.inputs = raw[i].inputs;
     op.outputs = raw[i].outputs;
     g.operators.push_back(std::move(op));
