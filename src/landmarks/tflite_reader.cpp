@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <optional>
 #include <stdexcept>
 
 #include "landmarks/flatbuffer_access.h"
@@ -31,6 +30,7 @@ struct RawOperator {
   bool folded = false;
 };
 
+// IEEE binary16 → binary32: exponent bias 15 → 127 (hence +112), subnormals renormalised.
 float half_to_float(uint16_t h) {
   const uint32_t sign = (h & 0x8000u) << 16;
   const uint32_t exponent = (h >> 10) & 0x1fu;
