@@ -60,8 +60,9 @@ bool JpegDecoder::decode(std::span<const uint8_t> jpeg, Image& out, std::string&
     return false;
   }
   out.rgb.resize(static_cast<size_t>(width) * height * 3);
-  // STOPONWARNING: libjpeg treats truncated or corrupt entropy-coded data as a warning and fills the rest
-  // of the image with grey; for us such a frame is bad, not a picture.
+  // libjpeg treats truncated or corrupt entropy-coded data as a warning and fills the rest of the image
+  // with grey; for us such a frame is bad, not a picture. TurboJPEG 2.1 returns -1 after a warning either
+  // way; STOPONWARNING makes it stop there instead of decoding the rest of a frame we will drop.
   if (tjDecompress2(handle_, jpeg.data(), size, out.rgb.data(), width, 0, height, TJPF_RGB,
                     TJFLAG_STOPONWARNING) != 0) {
     error = "corrupt JPEG: " + tj_error(handle_);

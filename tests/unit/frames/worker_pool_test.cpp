@@ -15,17 +15,42 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A task that holds its worker until released, and says when it has started.
-struct Gate {
-  std::promise<void> started, release;
-  std::shared_future<void> released = release.get_future().share();
+// A task that holds its worker until opened, and says when it has started. The task holds only shared
+// state, so a Gate may die while its task still runs; declare it after the pool: it is destroyed
+// first and opens itself, so a test that stops early cannot leave the pool's destructor waiting.
+class Gate {
+ public:
+  ~Gate() { open(); }
   WorkerPool::Task task() {
-    return [this](WorkerContext&) {
-      started.set_value();
-      released.wait();
+    return [started = started_, opened = opened_](WorkerContext&) {
+      started->set_value();
+      opened.wait();
     };
   }
+  bool started() { return started_future_.wait_for(10s) == std::future_status::ready; }
+  void open() {
+    if (!is_open_) release_.set_value();
+    is_open_ = true;
+  }
+
+ private:
+  std::shared_ptr<std::promise<void>> started_ = std::make_shared<std::promise<void>>();
+  std::future<void> started_future_ = started_->get_future();
+  std::promise<void> release_;
+  std::shared_future<void> opened_ = release_.get_future().share();
+  bool is_open_ = false;
 };
+
+// Polls `done` for up to 10 s, so that a broken pool fails the test instead of hanging it.
+template <typename F>
+bool eventually(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
 
 TEST(WorkerPool, RunsTasksOfOneKeyInOrderOnOneWorker) {
   constexpr int kThreads = 3, kKeys = 8, kSubmitters = 4, kPerKey = 300;
@@ -72,7 +97,7 @@ TEST(WorkerPool, RefusesPastTheBoundUnlessForced) {
   std::atomic<int> ran{0};
   auto count = [&](WorkerContext&) { ++ran; };
   ASSERT_TRUE(pool.submit(0, gate.task()));
-  gate.started.get_future().wait();  // the worker is busy; its queue is empty
+  ASSERT_TRUE(gate.started());  // the worker is busy; its queue is empty
   EXPECT_EQ(pool.queued(), 0u);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.submit(0, count));
   EXPECT_EQ(pool.queued(), 3u);
@@ -81,8 +106,8 @@ TEST(WorkerPool, RefusesPastTheBoundUnlessForced) {
   EXPECT_EQ(pool.queued(), 3u);
   EXPECT_TRUE(pool.submit(0, count, true)) << "force ignores the bound";
   EXPECT_EQ(pool.queued(), 4u);
-  gate.release.set_value();
-  while (ran < 4) std::this_thread::sleep_for(1ms);
+  gate.open();
+  ASSERT_TRUE(eventually([&] { return ran == 4; }));
   EXPECT_EQ(pool.queued(), 0u);
   EXPECT_TRUE(pool.submit(0, count));
 }
@@ -92,13 +117,11 @@ TEST(WorkerPool, BoundIsPerWorker) {
   Gate g0, g1;
   ASSERT_TRUE(pool.submit(0, g0.task()));
   ASSERT_TRUE(pool.submit(1, g1.task()));
-  g0.started.get_future().wait();
-  g1.started.get_future().wait();
+  ASSERT_TRUE(g0.started());
+  ASSERT_TRUE(g1.started());
   EXPECT_TRUE(pool.submit(2, [](WorkerContext&) {}));   // worker 0's one slot
   EXPECT_FALSE(pool.submit(4, [](WorkerContext&) {}));  // worker 0 full
   EXPECT_TRUE(pool.submit(3, [](WorkerContext&) {}));   // worker 1 still has room
-  g0.release.set_value();
-  g1.release.set_value();
 }
 
 TEST(WorkerPool, ExceptionInATaskDoesNotEndTheWorker) {
