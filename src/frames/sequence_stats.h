@@ -26,8 +26,10 @@ struct SequenceStats {
   std::vector<double> assembly_ms;   // first chunk → complete, per frame
   std::vector<double> complete_ms;   // server clock per frame index received (bench detail)
 
-  // The receipt JSON (without "type"): frames, bytes, width/height, times, decode_ms {median,max},
-  // assembly_ms {p50,p95}. `detail` adds per-frame arrays.
+  // The receipt JSON of docs/protocol.md §3 without "type" and "t_receipt" (the sender adds both when it
+  // sends): seq, frames {expected, received, decoded, dropped {each reason}}, bytes, width/height,
+  // t_first_chunk, t_receive, decode_ms {median,max}, assembly_ms {p50,p95}. `detail` adds
+  // "detail": {"decode_ms": [...], "assembly_ms": [...], "complete_ms": [...]}.
   nlohmann::json to_json(bool detail) const;
 };
 
