@@ -22,6 +22,7 @@ bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext&
   stats_.bytes += frame.jpeg.size();
   stats_.assembly_ms.push_back(frame.complete_ms - frame.first_chunk_ms);
   stats_.complete_ms.push_back(frame.complete_ms);
+  stats_.frame_index.push_back(frame.frame_index);
   if (stats_.t_first_chunk_ms == 0 || frame.first_chunk_ms < stats_.t_first_chunk_ms) {
     stats_.t_first_chunk_ms = frame.first_chunk_ms;
   }
