@@ -43,7 +43,8 @@ std::vector<Label> parse_labels(const std::string& text, const std::string& wher
     if (item.is_string()) {
       labels.push_back({item.get<std::string>(), ""});
     } else if (item.is_object() && item.contains("word") && item["word"].is_string()) {
-      labels.push_back({item["word"].get<std::string>(), item.value("gloss", std::string())});
+      const auto gloss = item.value("gloss", nlohmann::json(""));
+      labels.push_back({item["word"].get<std::string>(), gloss.is_string() ? gloss.get<std::string>() : gloss.dump()});
     } else {
       throw ModelError(where + ": label " + std::to_string(labels.size()) +
                        " is neither a string nor an object with a string \"word\"");
@@ -195,6 +196,7 @@ std::vector<float> Classifier::scores(const Sequence& fitted) {
 }
 
 Classification Classifier::classify(const Sequence& frames) {
+  if (frames.empty()) throw std::invalid_argument("classify: empty sequence");
   const auto start = std::chrono::steady_clock::now();
   const std::vector<float> s = scores(fit_to_model(frames, model_->frames(), model_->trim_margin()));
   std::vector<int> order(s.size());
