@@ -90,6 +90,11 @@ def write(path, results, labels, datasets, args, size):
     evidence = os.path.join(os.path.dirname(os.path.abspath(path)), "vocabulary-evidence.md")
     if os.path.exists(evidence):
         lines += ["## Why 불나다 = fire = is_on_fire", "", open(evidence, encoding="utf-8").read().strip(), ""]
+    lines += ["## Reproduce", "", "```sh",
+              "nice -n 10 /usr/bin/python3 tools/train/vocab_evidence.py   # models/vocabulary-evidence.md",
+              "nice -n 10 /usr/bin/python3 tools/train/train.py --parity tests/unit/sign/fixtures/sueo-ksl.parity.npz",
+              "build/sueo eval --data ../shared/data/ksl-keti6/ksl_keti6_dev_holistic258.npz   # C++ path, training data",
+              "```", "", "Training is deterministic (seed 0, one torch thread): two runs wrote byte-identical ONNX files.", ""]
     lines += ["## Limits", "",
               "- Closed vocabulary: every input gets some word. The server should treat a low top score "
               "as \"no known sign\".",
