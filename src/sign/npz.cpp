@@ -1,5 +1,6 @@
 #include "sign/npz.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -82,7 +83,10 @@ std::vector<Member> central_directory(const std::string& zip) {
 std::string member_bytes(const std::string& zip, const Member& m) {
   if (le(zip, m.offset, 4) != kLocalHeader) throw NpzError("bad local header for " + m.name);
   const size_t start = m.offset + 30 + le(zip, m.offset + 26, 2) + le(zip, m.offset + 28, 2);
-  if (start + m.compressed > zip.size()) throw NpzError(m.name + " runs past the end of the archive");
+  if (start > zip.size() || m.compressed > zip.size() - start) {
+    throw NpzError(m.name + " runs past the end of the archive");
+  }
+  if (m.method == kDeflated && m.size > (uint64_t{1} << 32)) throw NpzError(m.name + ": member larger than 4 GiB");
   const std::string raw = zip.substr(start, m.compressed);
   if (m.method == kStored) return raw;
   if (m.method == kDeflated) return inflate_raw(raw, m.size);
@@ -92,7 +96,8 @@ std::string member_bytes(const std::string& zip, const Member& m) {
 std::string header_value(const std::string& header, const std::string& key) {
   const size_t k = header.find("'" + key + "':");
   if (k == std::string::npos) return {};
-  size_t v = header.find_first_not_of(' ', k + key.size() + 3);
+  const size_t v = header.find_first_not_of(' ', k + key.size() + 3);
+  if (v == std::string::npos) return {};
   if (header[v] == '\'') return header.substr(v + 1, header.find('\'', v + 1) - v - 1);
   if (header[v] == '(') return header.substr(v + 1, header.find(')', v) - v - 1);
   return header.substr(v, header.find_first_of(",}", v) - v);
@@ -183,9 +188,18 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
     if (item.find_first_not_of(' ') != std::string::npos) array.shape.push_back(std::stoul(item));
   }
   array.data = bytes.substr(8 + len_bytes + header_len);
-  size_t item = array.descr.rfind("<U", 0) == 0 ? 4 * std::stoul(array.descr.substr(2))
-                                                 : std::stoul(array.descr.substr(2));
-  if (array.data.size() < array.count() * item) throw NpzError(name + ": data shorter than its shape");
+  if (array.descr.size() < 3) throw NpzError(name + ": unsupported dtype '" + array.descr + "'");
+  const size_t item = array.descr.rfind("<U", 0) == 0 ? 4 * std::stoul(array.descr.substr(2))
+                                                       : std::stoul(array.descr.substr(2));
+  if (item == 0) throw NpzError(name + ": zero-width dtype '" + array.descr + "'");
+  // product(shape) <= elements present, checked by division so a huge shape cannot overflow.
+  size_t room = array.data.size() / item;
+  const bool empty = std::find(array.shape.begin(), array.shape.end(), size_t{0}) != array.shape.end();
+  for (size_t d : array.shape) {
+    if (empty) break;
+    if (d > room) throw NpzError(name + ": data shorter than its shape");
+    room /= d;
+  }
   return array;
 }
 
