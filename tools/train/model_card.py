@@ -90,8 +90,12 @@ def write(path, results, labels, datasets, args, size):
     evidence = os.path.join(os.path.dirname(os.path.abspath(path)), "vocabulary-evidence.md")
     if os.path.exists(evidence):
         lines += ["## Why 불나다 = fire = is_on_fire", "", open(evidence, encoding="utf-8").read().strip(), ""]
+    cross = os.path.join(os.path.dirname(os.path.abspath(path)), "cross-set.md")
+    if os.path.exists(cross):
+        lines += ["### Across sets (tools/train/cross_set.py)", "", open(cross, encoding="utf-8").read().strip(), ""]
     lines += ["## Reproduce", "", "```sh",
               "nice -n 10 /usr/bin/python3 tools/train/vocab_evidence.py   # models/vocabulary-evidence.md",
+              "nice -n 10 /usr/bin/python3 tools/train/cross_set.py        # models/cross-set.md",
               "nice -n 10 /usr/bin/python3 tools/train/train.py --parity tests/unit/sign/fixtures/sueo-ksl.parity.npz",
               "build/sueo eval --data ../shared/data/ksl-keti6/ksl_keti6_dev_holistic258.npz   # C++ path, training data",
               "```", "", "Training is deterministic (seed 0, one torch thread): two runs wrote byte-identical ONNX files.", ""]
