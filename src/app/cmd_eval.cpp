@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "config.h"
@@ -27,10 +26,12 @@ struct EvalOptions {
 
 // Model label index for a dataset class: through the vocabulary, else the class name itself as a
 // word or gloss (a user's model with its own labels). -1 when nothing matches.
-int label_for(const std::string& name, const sign::Vocabulary& vocabulary, const std::vector<sign::Label>& labels) {
+int label_for(const std::string& name, const sign::Vocabulary& vocabulary,
+              const std::vector<sign::Label>& labels) {
   const std::string word = vocabulary.word_for(name).value_or(name);
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i].word == word || labels[i].word == name || labels[i].gloss == name) return static_cast<int>(i);
+    if (labels[i].word == word || labels[i].word == name || labels[i].gloss == name)
+      return static_cast<int>(i);
   }
   return -1;
 }
@@ -43,7 +44,8 @@ void print_confusion(const std::vector<std::vector<int>>& confusion, const std::
       if (confusion[i][j] > 0) cols.insert(static_cast<int>(j));
     }
   }
-  std::printf("\nconfusion matrix (rows: true, columns: predicted; numbers are label indices above)\n%8s", "");
+  std::printf("\nconfusion matrix (rows: true, columns: predicted; numbers are label indices above)\n%8s",
+              "");
   for (int j : cols) std::printf("%5d", j);
   std::printf("\n");
   for (int i : rows) {
@@ -61,7 +63,8 @@ int run_eval(const std::vector<std::string>& args) {
   const std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign model (ONNX, docs/model.md)",
        set_string(options.model)},
-      {"--data", "", "", "labelled landmark set (.npz: X, lengths, y + classes or labels)", set_string(options.data)},
+      {"--data", "", "", "labelled landmark set (.npz: X, lengths, y + classes or labels)",
+       set_string(options.data)},
       {"--vocabulary", "SUEO_VOCABULARY", home + "/models/vocabulary.json",
        "class-name reconciliation table shared with training", set_string(options.vocabulary)},
   };
@@ -94,10 +97,11 @@ int run_eval(const std::vector<std::string>& args) {
     ++n;
     ++confusion[static_cast<size_t>(truth)][static_cast<size_t>(result.top.front().index)];
     top1 += result.top.front().index == truth;
-    top3 += std::any_of(result.top.begin(), result.top.end(), [&](const auto& p) { return p.index == truth; });
+    top3 +=
+        std::any_of(result.top.begin(), result.top.end(), [&](const auto& p) { return p.index == truth; });
   }
-  std::printf("model %s (%zu labels, T=%d), data %s\n\n", options.model.c_str(), labels.size(), model->frames(),
-              options.data.c_str());
+  std::printf("model %s (%zu labels, T=%d), data %s\n\n", options.model.c_str(), labels.size(),
+              model->frames(), options.data.c_str());
   std::printf("%5s  %-28s %6s %8s\n", "label", "word (gloss)", "n", "top-1");
   std::vector<int> rows;
   for (size_t i = 0; i < labels.size(); ++i) {

@@ -5,10 +5,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "sign/onnx_info.h"
 #include "sign/resample.h"
@@ -44,7 +43,8 @@ std::vector<Label> parse_labels(const std::string& text, const std::string& wher
       labels.push_back({item.get<std::string>(), ""});
     } else if (item.is_object() && item.contains("word") && item["word"].is_string()) {
       const auto gloss = item.value("gloss", nlohmann::json(""));
-      labels.push_back({item["word"].get<std::string>(), gloss.is_string() ? gloss.get<std::string>() : gloss.dump()});
+      labels.push_back(
+          {item["word"].get<std::string>(), gloss.is_string() ? gloss.get<std::string>() : gloss.dump()});
     } else {
       throw ModelError(where + ": label " + std::to_string(labels.size()) +
                        " is neither a string nor an object with a string \"word\"");
@@ -58,13 +58,13 @@ std::vector<Label> find_labels(const std::string& path, const OnnxInfo& info) {
     return parse_labels(it->second, "metadata_props 'sueo.labels' of " + path);
   }
   const std::filesystem::path model(path);
-  const std::filesystem::path candidates[] = {
-      std::filesystem::path(model).replace_extension(".labels.json"),
-      std::filesystem::path(path + ".labels.json")};
+  const std::filesystem::path candidates[] = {std::filesystem::path(model).replace_extension(".labels.json"),
+                                              std::filesystem::path(path + ".labels.json")};
   for (const auto& sidecar : candidates) {
     if (std::filesystem::exists(sidecar)) return parse_labels(read_file(sidecar.string()), sidecar.string());
   }
-  throw ModelError("model '" + path + "' has no labels: add metadata_props key 'sueo.labels' (JSON array of " +
+  throw ModelError("model '" + path +
+                   "' has no labels: add metadata_props key 'sueo.labels' (JSON array of " +
                    "{\"word\", \"gloss\"}) or a sidecar file '" + candidates[0].string() + "'");
 }
 
@@ -93,7 +93,8 @@ int check_input(const OnnxInfo& info, const std::string& path) {
     throw ModelError(path + ": input '" + in.name + "' must be float32 (ONNX elem_type 1), not elem_type " +
                      std::to_string(in.elem_type));
   }
-  if (!in.has_shape || in.dims.size() != 3) throw ModelError(path + ": " + got + "; the contract wants [1, T, 258]");
+  if (!in.has_shape || in.dims.size() != 3)
+    throw ModelError(path + ": " + got + "; the contract wants [1, T, 258]");
   if (in.dims[0] && *in.dims[0] != 1) throw ModelError(path + ": " + got + "; the batch dimension must be 1");
   if (!in.dims[2] || *in.dims[2] != static_cast<int64_t>(kFrameValues)) {
     throw ModelError(path + ": " + got + "; the last dimension must be 258 (Holistic layout: pose 33x4, " +
@@ -139,10 +140,11 @@ std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& 
   }
   model->operators_ = info.operators;
   model->frames_ = check_input(info, path);
-  if (model->frames_ == 0) model->frames_ = metadata_int(info, "sueo.frames", 0, path);
+  if (model->frames_ == 0)
+    model->frames_ = metadata_int(info, "sueo.frames", 0, path);
   else if (metadata_int(info, "sueo.frames", model->frames_, path) != model->frames_) {
-    throw ModelError(path + ": metadata 'sueo.frames' disagrees with the input's T = " +
-                     std::to_string(model->frames_));
+    throw ModelError(
+        path + ": metadata 'sueo.frames' disagrees with the input's T = " + std::to_string(model->frames_));
   }
   model->trim_margin_ = metadata_int(info, "sueo.trim_margin", 4, path);
   model->labels_ = find_labels(path, info);
@@ -155,7 +157,8 @@ std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& 
   // Warm-up: OpenCV allocates and fuses layers on the first forward; also proves the graph runs and
   // that it has one score per label.
   cv::dnn::Net net = model->make_net();
-  const Sequence zeros(static_cast<size_t>(model->frames_ > 0 ? model->frames_ : kDynamicWarmupFrames), Frame{});
+  const Sequence zeros(static_cast<size_t>(model->frames_ > 0 ? model->frames_ : kDynamicWarmupFrames),
+                       Frame{});
   std::vector<float> scores;
   try {
     scores = run(net, zeros, false);
@@ -177,8 +180,8 @@ cv::dnn::Net ClassifierModel::make_net() const {
   } catch (const cv::Exception& error) {
     std::string ops;
     for (const auto& op : operators_) ops += (ops.empty() ? "" : ", ") + op;
-    throw ModelError(path_ + ": OpenCV 4.6 cannot import this ONNX graph (operators: " + ops + "): " +
-                     error.what());
+    throw ModelError(path_ + ": OpenCV 4.6 cannot import this ONNX graph (operators: " + ops +
+                     "): " + error.what());
   }
   net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
   net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
@@ -187,7 +190,8 @@ cv::dnn::Net ClassifierModel::make_net() const {
 
 Classifier::Classifier(std::shared_ptr<const ClassifierModel> model, size_t top_k)
     : model_(std::move(model)), net_(model_->make_net()), top_k_(top_k) {
-  const Sequence zeros(static_cast<size_t>(model_->frames() > 0 ? model_->frames() : kDynamicWarmupFrames), Frame{});
+  const Sequence zeros(static_cast<size_t>(model_->frames() > 0 ? model_->frames() : kDynamicWarmupFrames),
+                       Frame{});
   run(net_, zeros, false);  // warm-up, so the first real call is not the slow one
 }
 

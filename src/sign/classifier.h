@@ -11,11 +11,10 @@
 #pragma once
 
 #include <memory>
+#include <opencv2/dnn.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <opencv2/dnn.hpp>
 
 #include "sign/layout.h"
 

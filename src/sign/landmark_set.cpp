@@ -24,11 +24,13 @@ LandmarkSet load_landmark_set(const std::string& path) {
   } else {
     const auto names = need("classes").strings();
     for (const int64_t y : need("y").ints()) {
-      if (y < 0 || static_cast<size_t>(y) >= names.size()) throw NpzError(path + ": y out of range of classes");
+      if (y < 0 || static_cast<size_t>(y) >= names.size())
+        throw NpzError(path + ": y out of range of classes");
       set.classes.push_back(names[static_cast<size_t>(y)]);
     }
   }
-  if (lengths.size() != n || set.classes.size() != n) throw NpzError(path + ": X, lengths and labels disagree in N");
+  if (lengths.size() != n || set.classes.size() != n)
+    throw NpzError(path + ": X, lengths and labels disagree in N");
   const std::vector<float> values = x.floats();
   for (size_t i = 0; i < n; ++i) {
     const size_t len = std::min(static_cast<size_t>(std::max<int64_t>(lengths[i], 0)), t_max);

@@ -11,8 +11,8 @@
 namespace sueo::sign {
 
 struct LandmarkSet {
-  std::vector<Sequence> sequences;  // unpadded
-  std::vector<std::string> classes; // the set's class name per sequence
+  std::vector<Sequence> sequences;   // unpadded
+  std::vector<std::string> classes;  // the set's class name per sequence
 };
 
 // Throws NpzError (npz.h) with the file name and the missing or malformed key.

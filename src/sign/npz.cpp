@@ -1,11 +1,11 @@
 #include "sign/npz.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <zlib.h>
 
 namespace sueo::sign {
 namespace {
@@ -47,7 +47,10 @@ std::vector<Member> central_directory(const std::string& zip) {
   if (zip.size() < 22) throw NpzError("too small to be a zip archive");
   size_t eocd = std::string::npos;
   for (size_t p = zip.size() - 22 + 1; p-- > 0 && zip.size() - p <= 22 + 65535;) {
-    if (le(zip, p, 4) == kEndOfCentralDir) { eocd = p; break; }
+    if (le(zip, p, 4) == kEndOfCentralDir) {
+      eocd = p;
+      break;
+    }
   }
   if (eocd == std::string::npos) throw NpzError("not a zip archive (no end of central directory)");
   const uint64_t entries = le(zip, eocd + 10, 2);
@@ -59,7 +62,8 @@ std::vector<Member> central_directory(const std::string& zip) {
     m.method = static_cast<uint16_t>(le(zip, p + 10, 2));
     m.compressed = le(zip, p + 20, 4);
     m.size = le(zip, p + 24, 4);
-    const size_t name_len = le(zip, p + 28, 2), extra_len = le(zip, p + 30, 2), comment_len = le(zip, p + 32, 2);
+    const size_t name_len = le(zip, p + 28, 2), extra_len = le(zip, p + 30, 2),
+                 comment_len = le(zip, p + 32, 2);
     m.offset = le(zip, p + 42, 4);
     m.name = zip.substr(p + 46, name_len);
     // zip64: fields saturated at 0xFFFFFFFF are in the extra field, in this order.
@@ -68,8 +72,14 @@ std::vector<Member> central_directory(const std::string& zip) {
       const size_t len = le(zip, e + 2, 2);
       if (id == kZip64Extra) {
         size_t q = e + 4;
-        if (m.size == 0xffffffffu) { m.size = le(zip, q, 8); q += 8; }
-        if (m.compressed == 0xffffffffu) { m.compressed = le(zip, q, 8); q += 8; }
+        if (m.size == 0xffffffffu) {
+          m.size = le(zip, q, 8);
+          q += 8;
+        }
+        if (m.compressed == 0xffffffffu) {
+          m.compressed = le(zip, q, 8);
+          q += 8;
+        }
         if (m.offset == 0xffffffffu) m.offset = le(zip, q, 8);
       }
       e += 4 + len;
@@ -86,7 +96,8 @@ std::string member_bytes(const std::string& zip, const Member& m) {
   if (start > zip.size() || m.compressed > zip.size() - start) {
     throw NpzError(m.name + " runs past the end of the archive");
   }
-  if (m.method == kDeflated && m.size > (uint64_t{1} << 32)) throw NpzError(m.name + ": member larger than 4 GiB");
+  if (m.method == kDeflated && m.size > (uint64_t{1} << 32))
+    throw NpzError(m.name + ": member larger than 4 GiB");
   const std::string raw = zip.substr(start, m.compressed);
   if (m.method == kStored) return raw;
   if (m.method == kDeflated) return inflate_raw(raw, m.size);
@@ -175,14 +186,16 @@ std::vector<std::string> NpyArray::strings() const {
 NpyArray parse_npy(const std::string& bytes, const std::string& name) {
   // .npy format (numpy/lib/format.py): "\x93NUMPY", major, minor, header length (2 bytes in v1,
   // 4 bytes in v2/v3), then a Python dict literal with descr, fortran_order and shape.
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw NpzError(name + " is not a .npy array");
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    throw NpzError(name + " is not a .npy array");
   const int major = static_cast<uint8_t>(bytes[6]);
   const size_t len_bytes = major == 1 ? 2 : 4;
   const size_t header_len = le(bytes, 8, static_cast<int>(len_bytes));
   const std::string header = bytes.substr(8 + len_bytes, header_len);
   NpyArray array;
   array.descr = header_value(header, "descr");
-  if (header_value(header, "fortran_order") != "False") throw NpzError(name + ": Fortran-order arrays are not supported");
+  if (header_value(header, "fortran_order") != "False")
+    throw NpzError(name + ": Fortran-order arrays are not supported");
   std::stringstream dims(header_value(header, "shape"));
   for (std::string item; std::getline(dims, item, ',');) {
     if (item.find_first_not_of(' ') != std::string::npos) array.shape.push_back(std::stoul(item));
@@ -190,7 +203,7 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
   array.data = bytes.substr(8 + len_bytes + header_len);
   if (array.descr.size() < 3) throw NpzError(name + ": unsupported dtype '" + array.descr + "'");
   const size_t item = array.descr.rfind("<U", 0) == 0 ? 4 * std::stoul(array.descr.substr(2))
-                                                       : std::stoul(array.descr.substr(2));
+                                                      : std::stoul(array.descr.substr(2));
   if (item == 0) throw NpzError(name + ": zero-width dtype '" + array.descr + "'");
   // product(shape) <= elements present, checked by division so a huge shape cannot overflow.
   size_t room = array.data.size() / item;

@@ -13,14 +13,14 @@
 namespace sueo::sign {
 
 struct NpyArray {
-  std::string descr;           // e.g. "<f4", "<i4", "<U12"
+  std::string descr;  // e.g. "<f4", "<i4", "<U12"
   std::vector<size_t> shape;
-  std::string data;            // raw little-endian bytes, C order
+  std::string data;  // raw little-endian bytes, C order
 
-  size_t count() const;                     // number of elements
-  std::vector<float> floats() const;        // "<f4" (or "<f8", converted)
-  std::vector<int64_t> ints() const;        // "<i4", "<i8"
-  std::vector<std::string> strings() const; // "<U<n>" as UTF-8
+  size_t count() const;                      // number of elements
+  std::vector<float> floats() const;         // "<f4" (or "<f8", converted)
+  std::vector<int64_t> ints() const;         // "<i4", "<i8"
+  std::vector<std::string> strings() const;  // "<U<n>" as UTF-8
 };
 
 struct NpzError : std::runtime_error {

@@ -39,11 +39,20 @@ class Reader {
     field.wire = static_cast<uint32_t>(key & 7);
     if (field.number == 0) throw OnnxParseError("field number 0");
     switch (field.wire) {
-      case 0: field.varint = varint(); break;
-      case 1: field.bytes = take(8); break;
-      case 2: field.bytes = take(varint()); break;
-      case 5: field.bytes = take(4); break;
-      default: throw OnnxParseError("unsupported protobuf wire type " + std::to_string(field.wire));
+      case 0:
+        field.varint = varint();
+        break;
+      case 1:
+        field.bytes = take(8);
+        break;
+      case 2:
+        field.bytes = take(varint());
+        break;
+      case 5:
+        field.bytes = take(4);
+        break;
+      default:
+        throw OnnxParseError("unsupported protobuf wire type " + std::to_string(field.wire));
     }
     return field;
   }
@@ -83,7 +92,8 @@ OnnxTensorInfo parse_value_info(std::string_view message) {
     for_each_field(f.bytes, [&](const Field& type) {
       if (type.number != kTypeTensor || type.wire != 2) return;
       for_each_field(type.bytes, [&](const Field& tensor) {
-        if (tensor.number == kTensorTypeElem && tensor.wire == 0) info.elem_type = static_cast<int32_t>(tensor.varint);
+        if (tensor.number == kTensorTypeElem && tensor.wire == 0)
+          info.elem_type = static_cast<int32_t>(tensor.varint);
         if (tensor.number != kTensorTypeShape || tensor.wire != 2) return;
         info.has_shape = true;
         for_each_field(tensor.bytes, [&](const Field& dim) {

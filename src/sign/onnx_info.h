@@ -28,9 +28,9 @@ struct OnnxInfo {
   std::string producer;
   std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version
   std::map<std::string, std::string> metadata;
-  std::vector<OnnxTensorInfo> inputs;   // graph inputs that are not initializers
+  std::vector<OnnxTensorInfo> inputs;  // graph inputs that are not initializers
   std::vector<OnnxTensorInfo> outputs;
-  std::vector<std::string> operators;   // distinct op_type values, sorted
+  std::vector<std::string> operators;  // distinct op_type values, sorted
 };
 
 struct OnnxParseError : std::runtime_error {

@@ -7,8 +7,7 @@
 namespace sueo::sign {
 
 bool part_present(const Frame& frame, Part part) {
-  return std::any_of(frame.begin() + part.begin, frame.begin() + part.end,
-                     [](float v) { return v != 0.0f; });
+  return std::any_of(frame.begin() + part.begin, frame.begin() + part.end, [](float v) { return v != 0.0f; });
 }
 
 bool hand_visible(const Frame& frame) {

@@ -1,9 +1,8 @@
 #include "sign/vocabulary.h"
 
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace sueo::sign {
 
@@ -16,16 +15,19 @@ Vocabulary Vocabulary::load(const std::string& path) {
   } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error(path + " is not valid JSON: " + error.what());
   }
-  if (!json.contains("words") || !json["words"].is_array()) throw std::runtime_error(path + ": no \"words\" array");
+  if (!json.contains("words") || !json["words"].is_array())
+    throw std::runtime_error(path + ": no \"words\" array");
   Vocabulary vocabulary;
   for (const auto& entry : json["words"]) {
     const std::string word = entry.at("word").get<std::string>();
     std::vector<std::string> names{word};
-    for (const auto& alias : entry.value("aliases", nlohmann::json::array())) names.push_back(alias.get<std::string>());
+    for (const auto& alias : entry.value("aliases", nlohmann::json::array()))
+      names.push_back(alias.get<std::string>());
     for (const auto& name : names) {
       const auto [it, inserted] = vocabulary.alias_.emplace(name, word);
       if (!inserted && it->second != word) {
-        throw std::runtime_error(path + ": '" + name + "' names two words ('" + it->second + "' and '" + word + "')");
+        throw std::runtime_error(path + ": '" + name + "' names two words ('" + it->second + "' and '" +
+                                 word + "')");
       }
     }
     ++vocabulary.words_;

@@ -1,4 +1,6 @@
 // The classifier on the shipped model and on models that break the contract (docs/model.md).
+#include "sign/classifier.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "parity_fixture.h"
-#include "sign/classifier.h"
 #include "sign/landmark_set.h"
 #include "sign/onnx_info.h"
 #include "sign/resample.h"
@@ -67,7 +68,8 @@ void expect_parity(Classifier& classifier, const test::ParityFixture& fixture) {
       EXPECT_NEAR(ours[c], fixture.scores[i][c], 1e-4) << "sequence " << i << " class " << c;
     }
     // Through the whole C++ path (trim + resample + forward): the same best word as torch.
-    const auto best = std::max_element(fixture.scores[i].begin(), fixture.scores[i].end()) - fixture.scores[i].begin();
+    const auto best =
+        std::max_element(fixture.scores[i].begin(), fixture.scores[i].end()) - fixture.scores[i].begin();
     EXPECT_EQ(classifier.classify(fixture.raw[i]).top.front().index, best) << "sequence " << i;
   }
 }
@@ -103,7 +105,8 @@ TEST(ShippedModel, OneClassifierPerThreadAgrees) {
     threads.emplace_back([&, t] {
       Classifier mine(model);
       for (int round = 0; round < 20; ++round) {
-        for (size_t i = 0; i < fixture.fitted.size(); ++i) mismatches[static_cast<size_t>(t)] += mine.scores(fixture.fitted[i]) != expected[i];
+        for (size_t i = 0; i < fixture.fitted.size(); ++i)
+          mismatches[static_cast<size_t>(t)] += mine.scores(fixture.fitted[i]) != expected[i];
       }
     });
   }
@@ -181,7 +184,8 @@ TEST(Contract, RejectsMissingOrMiscountedLabels) {
 TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   const std::string model_path = test::env("SUEO_TINY_MODEL");
   if (model_path.empty()) GTEST_SKIP() << "run through CTest (sign.tiny_training_parity)";
-  if (!test::exists(model_path)) GTEST_SKIP() << "the tiny training run did not produce a model (no shared data?)";
+  if (!test::exists(model_path))
+    GTEST_SKIP() << "the tiny training run did not produce a model (no shared data?)";
   Classifier classifier(ClassifierModel::load(model_path));
   EXPECT_EQ(classifier.model().labels().size(), 14u);
   expect_parity(classifier, test::load_parity(test::env("SUEO_TINY_PARITY")));

@@ -1,11 +1,12 @@
 // .npz reading (sueo eval's input) on archives numpy wrote: the committed parity fixture and, where
 // present, the real landmark sets.
+#include "sign/npz.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "sign/landmark_set.h"
-#include "sign/npz.h"
 #include "test_paths.h"
 
 namespace sueo::sign {

@@ -1,11 +1,12 @@
 // Resampling: the algorithm's rules on hand-made sequences, and parity with tools/train/sueo_prep.py
 // on fixtures the Python side wrote.
+#include "sign/resample.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "parity_fixture.h"
-#include "sign/resample.h"
 #include "test_paths.h"
 
 namespace sueo::sign {
@@ -49,7 +50,7 @@ TEST(Resample, InterpolatesLinearlyAndKeepsTheEnds) {
 
 TEST(Resample, NeverFadesAHandIntoAbsence) {
   const Sequence seq = {frame_with(1, 0.8f, 0), frame_with(1, 0, 0)};
-  const Sequence out = resample(seq, 5);  // positions 0, .25, .5, .75, 1
+  const Sequence out = resample(seq, 5);           // positions 0, .25, .5, .75, 1
   EXPECT_FLOAT_EQ(out[1][kLeftHand.begin], 0.8f);  // nearer the frame with the hand: copied
   EXPECT_FLOAT_EQ(out[2][kLeftHand.begin], 0.0f);  // w = 0.5 takes the later frame
   EXPECT_FLOAT_EQ(out[3][kLeftHand.begin], 0.0f);
@@ -68,7 +69,8 @@ void expect_same_frames(const test::ParityFixture& fixture) {
     ASSERT_EQ(ours.size(), fixture.fitted[i].size()) << "sequence " << i;
     float worst = 0;
     for (size_t f = 0; f < ours.size(); ++f) {
-      for (size_t k = 0; k < kFrameValues; ++k) worst = std::max(worst, std::fabs(ours[f][k] - fixture.fitted[i][f][k]));
+      for (size_t k = 0; k < kFrameValues; ++k)
+        worst = std::max(worst, std::fabs(ours[f][k] - fixture.fitted[i][f][k]));
     }
     EXPECT_LE(worst, 1e-6f) << "sequence " << i << " (" << fixture.raw[i].size() << " raw frames)";
   }
@@ -82,7 +84,8 @@ TEST(ResampleParity, MatchesPythonOnTheCommittedFixture) {
 // code (T = 40, margin 3: not the defaults, so a hard-coded constant on either side shows).
 TEST(LiveResampleParity, MatchesPythonNow) {
   const std::string path = test::env("SUEO_RESAMPLE_FIXTURE");
-  if (path.empty()) GTEST_SKIP() << "run through CTest (sign.resample_parity_live) to get a fresh Python fixture";
+  if (path.empty())
+    GTEST_SKIP() << "run through CTest (sign.resample_parity_live) to get a fresh Python fixture";
   const auto fixture = test::load_parity(path);
   EXPECT_EQ(fixture.frames, 40);
   expect_same_frames(fixture);

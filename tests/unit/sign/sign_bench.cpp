@@ -6,11 +6,10 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <opencv2/core.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "parity_fixture.h"
 #include "sign/classifier.h"
@@ -34,8 +33,8 @@ double ms_since(Clock::time_point start) {
 
 void print_stats(const char* name, std::vector<double> ms, double wall_ms) {
   std::sort(ms.begin(), ms.end());
-  std::printf("%-36s calls %5zu  median %6.3f ms  p90 %6.3f ms  max %7.3f ms  throughput %7.0f calls/s\n", name,
-              ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back(),
+  std::printf("%-36s calls %5zu  median %6.3f ms  p90 %6.3f ms  max %7.3f ms  throughput %7.0f calls/s\n",
+              name, ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back(),
               1000.0 * static_cast<double>(ms.size()) / wall_ms);
 }
 
@@ -73,8 +72,9 @@ void two_threads(const std::shared_ptr<const ClassifierModel>& model, Classifier
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : std::string(SUEO_SOURCE_DIR) + "/models/sueo-ksl.onnx";
   const int calls = argc > 2 ? std::stoi(argv[2]) : 500;
-  const auto inputs =
-      sueo::sign::test::load_parity(std::string(SUEO_SOURCE_DIR) + "/tests/unit/sign/fixtures/sueo-ksl.parity.npz").raw;
+  const auto inputs = sueo::sign::test::load_parity(std::string(SUEO_SOURCE_DIR) +
+                                                    "/tests/unit/sign/fixtures/sueo-ksl.parity.npz")
+                          .raw;
   std::printf("model %s, OpenCV %s, cv::getNumThreads() = %d, %d calls per row\n", path.c_str(), CV_VERSION,
               cv::getNumThreads(), calls);
 
@@ -95,8 +95,10 @@ int main(int argc, char** argv) {
     if (threads) cv::setNumThreads(1);
     std::vector<double> ms;
     start = Clock::now();
-    for (int i = 0; i < calls; ++i) ms.push_back(nets[0]->classify(inputs[static_cast<size_t>(i) % inputs.size()]).ms);
-    print_stats(threads ? "1 thread, cv::setNumThreads(1)" : "1 thread, OpenCV default threads", ms, ms_since(start));
+    for (int i = 0; i < calls; ++i)
+      ms.push_back(nets[0]->classify(inputs[static_cast<size_t>(i) % inputs.size()]).ms);
+    print_stats(threads ? "1 thread, cv::setNumThreads(1)" : "1 thread, OpenCV default threads", ms,
+                ms_since(start));
   }
   two_threads(model, nullptr, inputs, calls, "2 threads, one Classifier each");
   Classifier shared(model);
