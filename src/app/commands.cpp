@@ -5,6 +5,7 @@ namespace sueo::app {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"serve", "HTTPS + WebRTC server: the page, /ws, /healthz", run_serve},
+      {"eval", "score a sign model on a labelled landmark set (.npz)", run_eval},
   };
   return table;
 }

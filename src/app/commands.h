@@ -17,5 +17,6 @@ struct Command {
 const std::vector<Command>& commands();
 
 int run_serve(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 }  // namespace sueo::app
