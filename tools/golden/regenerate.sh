@@ -1,0 +1,10 @@
+#!/bin/sh
+# Regenerate the committed golden landmark files tests/data/golden/<clip>.json from MediaPipe Holistic
+# (needs `npm ci`, Debian's chromium and ffmpeg). Every 2nd frame (~15 fps) of three clips.
+set -eu
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$repo/tests/data/golden"
+for clip in c01_hi_s11_f8e48f6c c04_bi_bim_rice_s11_82155dbd c09_face_s11_c6804109; do
+  node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/$clip.mp4" --every 2 \
+    --out "$repo/tests/data/golden/$clip.json"
+done
