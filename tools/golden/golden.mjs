@@ -11,6 +11,7 @@
 //   frames[i].pose        33 × (x, y, z, visibility), flat, or null when MediaPipe found no pose
 //   frames[i].left_hand   21 × (x, y, z), flat, or null — results.leftHandLandmarks as MediaPipe returns
 //   frames[i].right_hand  21 × (x, y, z), flat, or null — results.rightHandLandmarks
+//   frames[i].t_ms      the timestamp given to MediaPipe: round(1000 · i · every / fps)
 //   frames[i].send_ms     wall time of `await holistic.send()` for that frame (not rounded to --digits)
 // x, y are normalised by the image width and height. "left" is the signer's own left hand (the hand at
 // pose landmark 15, LEFT_WRIST): on an unmirrored camera image it appears on the image's right side.
@@ -52,10 +53,17 @@ function parseArgs(argv) {
 
 function probeSize(clip) {
   const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-    'stream=width,height', '-of', 'csv=p=0', clip], {encoding: 'utf8'});
+    'stream=width,height,r_frame_rate', '-of', 'csv=p=0', clip], {encoding: 'utf8'});
   if (r.status !== 0) throw new Error(`ffprobe failed: ${r.stderr}`);
-  const [width, height] = r.stdout.trim().split(',').map(Number);
-  return {width, height};
+  const [width, height, rate] = r.stdout.trim().split(',');
+  const [num, den] = rate.split('/').map(Number);
+  return {width: Number(width), height: Number(height), fps: num / (den || 1)};
+}
+
+// The time of the i-th decoded frame on the clip, in whole milliseconds (what MediaPipe's filters see;
+// the C++ test passes the same stamps).
+function timestampMs(i, every, fps) {
+  return Math.round((1000 * i * every) / fps);
 }
 
 function decodeFrames(clip, every) {
@@ -105,7 +113,7 @@ function quantile(sorted, q) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const {width, height} = probeSize(args.clip);
+  const {width, height, fps} = probeSize(args.clip);
   const frameBytes = width * height * 3;
   const frames = decodeFrames(args.clip, args.every);
   const count = frames.length / frameBytes;
@@ -121,13 +129,14 @@ async function main() {
     await page.evaluate((o) => window.setup(o), kOptions);
     const out = [];
     for (let i = 0; i < count; ++i) {
-      const r = await page.evaluate(([i, w, h]) => window.runFrame(i, w, h), [i, width, height]);
-      out.push({i, send_ms: Math.round(r.send_ms * 100) / 100, pose: round(r.pose, args.digits),
+      const tMs = timestampMs(i, args.every, fps);
+      const r = await page.evaluate(([i, w, h, t]) => window.runFrame(i, w, h, t), [i, width, height, tMs]);
+      out.push({i, t_ms: tMs, send_ms: Math.round(r.send_ms * 100) / 100, pose: round(r.pose, args.digits),
         left_hand: round(r.left_hand, args.digits), right_hand: round(r.right_hand, args.digits)});
     }
     const doc = {
       source: '@mediapipe/holistic@0.5.1675471629 in headless Chromium (tools/golden/golden.mjs)',
-      clip: path.basename(args.clip), every: args.every, width, height, options: kOptions,
+      clip: path.basename(args.clip), every: args.every, fps, width, height, options: kOptions,
       layout: 'pose 33x(x,y,z,visibility); left_hand/right_hand 21x(x,y,z) as results.leftHandLandmarks/' +
         'rightHandLandmarks (left = the signer\'s left, near pose LEFT_WRIST 15); x,y normalised; null = absent',
       frames: out,
