@@ -1,0 +1,79 @@
+// The landmark inference engine: MediaPipe .tflite models run by XNNPACK.
+//
+// Model   — the immutable weights of one .tflite file, parsed and folded once per process; shared by
+//           every thread (all methods are const and thread-safe).
+// Runtime — one runnable XNNPACK instance (runtime + its own buffers) for one thread at a time; each
+//           worker owns one Runtime per model it runs. Not thread-safe: never call two methods of the
+//           same Runtime concurrently.
+//
+// Layout: every tensor is float32, NHWC, batch 1 (the MediaPipe models' own layout).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sueo::landmarks {
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int> shape;  // NHWC, batch 1 (e.g. {1, 224, 224, 3}, {1, 63})
+  size_t elements() const;
+};
+
+namespace detail {
+struct Graph;  // the parsed, folded graph (tflite_reader.h)
+}
+
+class Model {
+ public:
+  // Reads and checks the .tflite file, folds fp16 DEQUANTIZE and DENSIFY into float weights and
+  // prunes operators that feed no kept output. Throws std::runtime_error naming the file and the
+  // problem (not a TFL3 flatbuffer, truncated, unknown op "NAME" at operator i, unsupported
+  // layout/type/option ...).
+  // `outputs`: names of the model outputs to keep, in the order given (e.g. drop pose segmentation);
+  // empty = all outputs in the model's order. An unknown name throws.
+  static std::shared_ptr<const Model> load(const std::string& path, const std::vector<std::string>& outputs = {});
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  const std::string& path() const { return path_; }
+  // Index of the input/output called `name`; throws std::out_of_range naming it when absent.
+  size_t input_index(const std::string& name) const;
+  size_t output_index(const std::string& name) const;
+
+  // The parsed graph (engine internals and the tests' reference interpreter).
+  const detail::Graph& graph() const { return *graph_; }
+
+  explicit Model(std::string path, std::shared_ptr<const detail::Graph> graph);  // use load()
+
+ private:
+  std::string path_;
+  std::shared_ptr<const detail::Graph> graph_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+};
+
+class Runtime {
+ public:
+  // Builds the XNNPACK subgraph and runtime. `threads` <= 1: no thread pool (the default: the server
+  // parallelises across sessions, not inside a model). Throws std::runtime_error on XNNPACK failure.
+  explicit Runtime(std::shared_ptr<const Model> model, int threads = 1);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  float* input(size_t i);               // fill before run(); size = model().inputs()[i].elements()
+  void run();                           // throws std::runtime_error on XNNPACK failure
+  const float* output(size_t i) const;  // valid until the next run()
+  size_t output_size(size_t i) const;   // element count
+  const Model& model() const { return *model_; }
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sueo::landmarks
