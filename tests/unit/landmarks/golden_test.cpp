@@ -2,8 +2,12 @@
 // tools/golden/golden.mjs from the committed clips). Both sides get the same frames (tools/golden/
 // frames.sh: ffmpeg, every 2nd frame, raw RGB) in the same order with the same timestamps.
 //
-// Tolerances (issue 3), per part over the frames where both sides find it: x, y error median ≤ 0.005
-// and p95 ≤ 0.015 (normalised); hand presence agrees on ≥ 95 % of frames; z: see kZ* below.
+// Tolerances, per part over the frames where both sides find it. Issue 3 asks for x, y error median
+// ≤ 0.005 and p95 ≤ 0.015 (normalised) and hand presence agreeing on ≥ 95 % of frames. The port
+// matches MediaPipe to its 5-decimal rounding (median ~1e-5, p95 ≤ 3.4e-4 on every clip and part, z
+// alike), so we assert much tighter bounds: at the issue's bounds, changing the hand ROI scale 2.7 →
+// 2.6 still passed. The headroom (~6× the worst measured p95) leaves room for XNNPACK's kernels on
+// another CPU summing in another order.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,10 +32,10 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kRepo = SUEO_SOURCE_DIR;
 
-constexpr double kXyMedian = 0.005, kXyP95 = 0.015, kPresence = 0.95;
-// z is relative depth (pose: to the hips; hands: to the wrist), scaled like x. Tolerance measured on
-// the three golden clips and set with headroom; see the report printed by the test.
-constexpr double kZMedian = 0.02, kZP95 = 0.06;
+constexpr double kXyMedian = 0.0005, kXyP95 = 0.002, kPresence = 0.95;
+// z is relative depth (pose: to the hip centre; hands: to the wrist), scaled like x; it matches as
+// closely as x, y (median 1e-5, p95 ≤ 1.4e-4), so the same bounds apply.
+constexpr double kZMedian = 0.0005, kZP95 = 0.002;
 
 struct Errors {
   std::vector<double> xy, z;
