@@ -17,22 +17,28 @@ constexpr float kPi = std::numbers::pi_v<float>;
 // instead, half a tensor pixel off. The golden test measures which one matches the reference.
 constexpr bool kSampleAtPixelCentres = true;
 
-float sample(const uint8_t* rgb, ImageSize image, float x, float y, int channel, bool zero_border) {
+// Bilinear sample of all three channels at continuous pixel index (x, y) into out[0..2] (0–255).
+void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero_border, float out[3]) {
   const int x0 = static_cast<int>(std::floor(x));
   const int y0 = static_cast<int>(std::floor(y));
   const float fx = x - static_cast<float>(x0);
   const float fy = y - static_cast<float>(y0);
-  auto tap = [&](int xi, int yi) -> float {
+  const float weights[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+  const int xs[4] = {x0, x0 + 1, x0, x0 + 1};
+  const int ys[4] = {y0, y0, y0 + 1, y0 + 1};
+  out[0] = out[1] = out[2] = 0.0f;
+  for (int k = 0; k < 4; ++k) {
+    int xi = xs[k], yi = ys[k];
     if (xi < 0 || yi < 0 || xi >= image.width || yi >= image.height) {
-      if (zero_border) return 0.0f;
+      if (zero_border) continue;
       xi = std::clamp(xi, 0, image.width - 1);
       yi = std::clamp(yi, 0, image.height - 1);
     }
-    return rgb[(static_cast<size_t>(yi) * image.width + xi) * 3 + channel];
-  };
-  const float top = tap(x0, y0) + (tap(x0 + 1, y0) - tap(x0, y0)) * fx;
-  const float bottom = tap(x0, y0 + 1) + (tap(x0 + 1, y0 + 1) - tap(x0, y0 + 1)) * fx;
-  return top + (bottom - top) * fy;
+    const uint8_t* p = rgb + (static_cast<size_t>(yi) * image.width + xi) * 3;
+    out[0] += weights[k] * p[0];
+    out[1] += weights[k] * p[1];
+    out[2] += weights[k] * p[2];
+  }
 }
 
 }  // namespace
@@ -131,9 +137,11 @@ Letterbox crop_to_tensor(const uint8_t* rgb, ImageSize image, const NormRect* ro
       const float dx = ((u + offset) / spec.width - 0.5f) * w;
       const float x = cx + c * dx - s * dy - offset;
       const float y = cy + s * dx + c * dy - offset;
-      for (int ch = 0; ch < 3; ++ch) {
-        *dst++ = sample(rgb, image, x, y, ch, spec.zero_border) * scale + spec.lo;
-      }
+      float px[3];
+      sample_rgb(rgb, image, x, y, spec.zero_border, px);
+      *dst++ = px[0] * scale + spec.lo;
+      *dst++ = px[1] * scale + spec.lo;
+      *dst++ = px[2] * scale + spec.lo;
     }
   }
   return pad;
