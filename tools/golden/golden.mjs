@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Golden landmarks from MediaPipe Holistic itself (@mediapipe/holistic, npm) in headless Chromium.
 //
-// Usage: node tools/golden/golden.mjs --clip CLIP.mp4 [--every 2] [--out FILE.json] [--digits 5]
+// Usage: node tools/golden/golden.mjs --clip CLIP.mp4 [--every 2] [--out FILE.json] [--digits 5] [--reset 1]
+//   --reset 1: holistic.reset() before every frame, so the pose detector runs on each ("reset_every_frame")
 //
 // Frames: every N-th frame of the clip, decoded by tools/golden/frames.sh (ffmpeg → raw RGB24), fed in
 // order so MediaPipe tracks across frames as it does on a video. Our C++ golden test decodes the same
@@ -41,7 +42,7 @@ const kChromiumArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function parseArgs(argv) {
-  const args = {every: 2, digits: 5, out: null, clip: null, chromium: '/usr/bin/chromium'};
+  const args = {every: 2, digits: 5, out: null, clip: null, chromium: '/usr/bin/chromium', reset: 0};
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in args)) throw new Error(`unknown option ${argv[i]}`);
@@ -130,13 +131,14 @@ async function main() {
     const out = [];
     for (let i = 0; i < count; ++i) {
       const tMs = timestampMs(i, args.every, fps);
-      const r = await page.evaluate(([i, w, h, t]) => window.runFrame(i, w, h, t), [i, width, height, tMs]);
+      const r = await page.evaluate(([i, w, h, t, r]) => window.runFrame(i, w, h, t, r), [i, width, height, tMs, args.reset === 1]);
       out.push({i, t_ms: tMs, send_ms: Math.round(r.send_ms * 100) / 100, pose: round(r.pose, args.digits),
         left_hand: round(r.left_hand, args.digits), right_hand: round(r.right_hand, args.digits)});
     }
     const doc = {
       source: '@mediapipe/holistic@0.5.1675471629 in headless Chromium (tools/golden/golden.mjs)',
-      clip: path.basename(args.clip), every: args.every, fps, width, height, options: kOptions,
+      clip: path.basename(args.clip), every: args.every, fps, width, height,
+      reset_every_frame: args.reset === 1, options: kOptions,
       layout: 'pose 33x(x,y,z,visibility); left_hand/right_hand 21x(x,y,z) as results.leftHandLandmarks/' +
         'rightHandLandmarks (left = the signer\'s left, near pose LEFT_WRIST 15); x,y normalised; null = absent',
       frames: out,

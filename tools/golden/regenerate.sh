@@ -8,3 +8,6 @@ for clip in c01_hi_s11_f8e48f6c c04_bi_bim_rice_s11_82155dbd c09_face_s11_c68041
   node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/$clip.mp4" --every 2 \
     --out "$repo/tests/data/golden/$clip.json"
 done
+# The pose detector on every frame (MediaPipe reset before each): tests the detection → ROI path.
+node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c04_bi_bim_rice_s11_82155dbd.mp4" --every 2 \
+  --reset 1 --out "$repo/tests/data/golden/c04_bi_bim_rice_s11_82155dbd.detect.json"
