@@ -64,7 +64,8 @@ class FlatbufferAccess {
     std::vector<const Table*> out;
     if (!v) return out;
     out.reserve(v->size());
-    for (flatbuffers::uoffset_t i = 0; i < v->size(); ++i) out.push_back(checked_table(v->Get(i), "table in vector"));
+    for (flatbuffers::uoffset_t i = 0; i < v->size(); ++i)
+      out.push_back(checked_table(v->Get(i), "table in vector"));
     return out;
   }
 

@@ -34,7 +34,8 @@ size_t TensorInfo::elements() const {
   return n;
 }
 
-Model::Model(std::string path, std::shared_ptr<const detail::Graph> graph) : path_(std::move(path)), graph_(std::move(graph)) {
+Model::Model(std::string path, std::shared_ptr<const detail::Graph> graph)
+    : path_(std::move(path)), graph_(std::move(graph)) {
   for (int t : graph_->inputs) inputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
   for (int t : graph_->outputs) outputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
 }
@@ -62,7 +63,8 @@ struct Runtime::Impl {
   std::vector<std::vector<float>> inputs, outputs;
 };
 
-Runtime::Runtime(std::shared_ptr<const Model> model, int threads) : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
+Runtime::Runtime(std::shared_ptr<const Model> model, int threads)
+    : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
   auto subgraph = detail::build_subgraph(model_->graph(), impl_->owned);
   if (threads > 1) {
     impl_->pool.reset(pthreadpool_create(static_cast<size_t>(threads)));
@@ -71,7 +73,8 @@ Runtime::Runtime(std::shared_ptr<const Model> model, int threads) : model_(std::
   xnn_runtime_t runtime = nullptr;
   const auto status = xnn_create_runtime_v2(subgraph.get(), impl_->pool.get(), 0, &runtime);
   if (status != xnn_status_success)
-    throw std::runtime_error(model_->path() + ": xnn_create_runtime_v2 failed (xnn_status " + std::to_string(status) + ")");
+    throw std::runtime_error(model_->path() + ": xnn_create_runtime_v2 failed (xnn_status " +
+                             std::to_string(status) + ")");
   impl_->runtime.reset(runtime);
 
   // XNNPACK may read XNN_EXTRA_BYTES past the end of an input; the buffers never move, so the runtime
@@ -97,7 +100,8 @@ float* Runtime::input(size_t i) { return impl_->inputs.at(i).data(); }
 void Runtime::run() {
   const auto status = xnn_invoke_runtime(impl_->runtime.get());
   if (status != xnn_status_success)
-    throw std::runtime_error(model_->path() + ": xnn_invoke_runtime failed (xnn_status " + std::to_string(status) + ")");
+    throw std::runtime_error(model_->path() + ": xnn_invoke_runtime failed (xnn_status " +
+                             std::to_string(status) + ")");
 }
 
 const float* Runtime::output(size_t i) const { return impl_->outputs.at(i).data(); }

@@ -34,7 +34,8 @@ class Model {
   // layout/type/option ...).
   // `outputs`: names of the model outputs to keep, in the order given (e.g. drop pose segmentation);
   // empty = all outputs in the model's order. An unknown name throws.
-  static std::shared_ptr<const Model> load(const std::string& path, const std::vector<std::string>& outputs = {});
+  static std::shared_ptr<const Model> load(const std::string& path,
+                                           const std::vector<std::string>& outputs = {});
 
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
   const std::vector<TensorInfo>& outputs() const { return outputs_; }

@@ -11,7 +11,8 @@ using Table = FlatbufferAccess::Table;
 
 class OptionReader {
  public:
-  OptionReader(FlatbufferAccess& fb, const Table* options, Operator& op) : fb_(fb), options_(options), op_(op) {}
+  OptionReader(FlatbufferAccess& fb, const Table* options, Operator& op)
+      : fb_(fb), options_(options), op_(op) {}
 
   template <class T>
   T get(int position, T default_value) {
@@ -35,11 +36,21 @@ class OptionReader {
   // Fused activations become a clamp of the output (how XNNPACK takes them).
   void activation(int position) {
     switch (get<int8_t>(position, tfl::kNone)) {
-      case tfl::kNone: break;
-      case tfl::kRelu: op_.out_min = 0.0f; break;
-      case tfl::kReluN1To1: op_.out_min = -1.0f; op_.out_max = 1.0f; break;
-      case tfl::kRelu6: op_.out_min = 0.0f; op_.out_max = 6.0f; break;
-      default: fail("fused activation " + std::to_string(get<int8_t>(position, 0)));
+      case tfl::kNone:
+        break;
+      case tfl::kRelu:
+        op_.out_min = 0.0f;
+        break;
+      case tfl::kReluN1To1:
+        op_.out_min = -1.0f;
+        op_.out_max = 1.0f;
+        break;
+      case tfl::kRelu6:
+        op_.out_min = 0.0f;
+        op_.out_max = 6.0f;
+        break;
+      default:
+        fail("fused activation " + std::to_string(get<int8_t>(position, 0)));
     }
   }
   [[noreturn]] void fail(const std::string& what) const {
@@ -55,21 +66,40 @@ class OptionReader {
 
 OpKind kind_of(int32_t code, const std::string& custom, int index) {
   switch (code) {
-    case tfl::kConv2d: return OpKind::kConv2d;
-    case tfl::kDepthwiseConv2d: return OpKind::kDepthwiseConv2d;
-    case tfl::kAdd: return OpKind::kAdd;
-    case tfl::kPrelu: return OpKind::kPrelu;
-    case tfl::kMaxPool2d: return OpKind::kMaxPool2d;
-    case tfl::kPad: return OpKind::kPad;
-    case tfl::kResizeBilinear: return OpKind::kResizeBilinear;
-    case tfl::kReshape: return OpKind::kReshape;
-    case tfl::kConcatenation: return OpKind::kConcatenation;
-    case tfl::kMean: return OpKind::kMean;
-    case tfl::kFullyConnected: return OpKind::kFullyConnected;
-    case tfl::kLogistic: return OpKind::kLogistic;
-    case tfl::kDepthToSpace: return OpKind::kDepthToSpace;
-    case tfl::kStridedSlice: return OpKind::kStridedSlice;
-    default: break;
+    case tfl::kConv2d:
+      return OpKind::kConv2d;
+    case tfl::kDepthwiseConv2d:
+      return OpKind::kDepthwiseConv2d;
+    case tfl::kAdd:
+      return OpKind::kAdd;
+    case tfl::kPrelu:
+      return OpKind::kPrelu;
+    case tfl::kMaxPool2d:
+      return OpKind::kMaxPool2d;
+    case tfl::kPad:
+      return OpKind::kPad;
+    case tfl::kResizeBilinear:
+      return OpKind::kResizeBilinear;
+    case tfl::kReshape:
+      return OpKind::kReshape;
+    case tfl::kConcatenation:
+      return OpKind::kConcatenation;
+    case tfl::kMean:
+      return OpKind::kMean;
+    case tfl::kFullyConnected:
+      return OpKind::kFullyConnected;
+    case tfl::kLogistic:
+      return OpKind::kLogistic;
+    case tfl::kDepthToSpace:
+      return OpKind::kDepthToSpace;
+    case tfl::kStridedSlice:
+      return OpKind::kStridedSlice;
+    case tfl::kReluOp:
+    case tfl::kReluN1To1Op:
+    case tfl::kRelu6Op:
+      return OpKind::kClamp;
+    default:
+      break;
   }
   std::string name = code == tfl::kCustom ? "CUSTOM:" + custom : tfl::builtin_name(code);
   if (name == "?") name = "builtin " + std::to_string(code);
@@ -81,25 +111,42 @@ OpKind kind_of(int32_t code, const std::string& custom, int index) {
 
 const char* op_name(OpKind kind) {
   switch (kind) {
-    case OpKind::kConv2d: return "CONV_2D";
-    case OpKind::kDepthwiseConv2d: return "DEPTHWISE_CONV_2D";
-    case OpKind::kAdd: return "ADD";
-    case OpKind::kPrelu: return "PRELU";
-    case OpKind::kMaxPool2d: return "MAX_POOL_2D";
-    case OpKind::kPad: return "PAD";
-    case OpKind::kResizeBilinear: return "RESIZE_BILINEAR";
-    case OpKind::kReshape: return "RESHAPE";
-    case OpKind::kConcatenation: return "CONCATENATION";
-    case OpKind::kMean: return "MEAN";
-    case OpKind::kFullyConnected: return "FULLY_CONNECTED";
-    case OpKind::kLogistic: return "LOGISTIC";
-    case OpKind::kDepthToSpace: return "DEPTH_TO_SPACE";
-    case OpKind::kStridedSlice: return "STRIDED_SLICE";
+    case OpKind::kConv2d:
+      return "CONV_2D";
+    case OpKind::kDepthwiseConv2d:
+      return "DEPTHWISE_CONV_2D";
+    case OpKind::kAdd:
+      return "ADD";
+    case OpKind::kPrelu:
+      return "PRELU";
+    case OpKind::kMaxPool2d:
+      return "MAX_POOL_2D";
+    case OpKind::kPad:
+      return "PAD";
+    case OpKind::kResizeBilinear:
+      return "RESIZE_BILINEAR";
+    case OpKind::kReshape:
+      return "RESHAPE";
+    case OpKind::kConcatenation:
+      return "CONCATENATION";
+    case OpKind::kMean:
+      return "MEAN";
+    case OpKind::kFullyConnected:
+      return "FULLY_CONNECTED";
+    case OpKind::kLogistic:
+      return "LOGISTIC";
+    case OpKind::kDepthToSpace:
+      return "DEPTH_TO_SPACE";
+    case OpKind::kStridedSlice:
+      return "STRIDED_SLICE";
+    case OpKind::kClamp:
+      return "RELU";
   }
   return "?";
 }
 
-Operator map_operator(FlatbufferAccess& fb, int32_t code, const std::string& custom, const Table* options, int index) {
+Operator map_operator(FlatbufferAccess& fb, int32_t code, const std::string& custom, const Table* options,
+                      int index) {
   Operator op;
   op.kind = kind_of(code, custom, index);
   op.index = index;
@@ -156,6 +203,10 @@ Operator map_operator(FlatbufferAccess& fb, int32_t code, const std::string& cus
       if (o.get<int32_t>(3, 0) != 0) o.fail("new_axis_mask");
       op.shrink_axis_mask = o.get<int32_t>(4, 0);
       if (o.get<uint8_t>(5, 0) != 0) o.fail("offset");
+      break;
+    case OpKind::kClamp:
+      op.out_min = code == tfl::kReluN1To1Op ? -1.0f : 0.0f;
+      if (code != tfl::kReluOp) op.out_max = code == tfl::kRelu6Op ? 6.0f : 1.0f;
       break;
     case OpKind::kPrelu:
     case OpKind::kPad:

@@ -81,8 +81,16 @@ Tensor read_tensor(FlatbufferAccess& fb, const Table* t, const std::vector<const
   tensor.name = fb.string(t, tfl::kTensorName);
   tensor.shape = fb.vector<int32_t>(t, tfl::kTensorShape);
   tensor.type = fb.scalar<int8_t>(t, tfl::kTensorType, tfl::kFloat32);
-  for (int d : tensor.shape)
-    if (d < 0) fail("tensor \"" + tensor.name + "\" has a dynamic shape (dimension " + std::to_string(d) + ")");
+  // A corrupt shape must not turn into a giant allocation: the largest MediaPipe tensor has 2^21 elements.
+  constexpr size_t kMaxElements = size_t{1} << 28;
+  size_t elements = 1;
+  for (int d : tensor.shape) {
+    if (d < 0)
+      fail("tensor \"" + tensor.name + "\" has a dynamic shape (dimension " + std::to_string(d) + ")");
+    elements *= static_cast<size_t>(std::max(d, 1));
+    if (elements > kMaxElements) fail("tensor \"" + tensor.name + "\" is implausibly large");
+  }
+  if (tensor.shape.size() > 6) fail("tensor \"" + tensor.name + "\" has more than 6 dimensions");
   const auto buffer = fb.scalar<uint32_t>(t, tfl::kTensorBuffer, 0);
   if (buffer >= buffers.size()) fail("tensor \"" + tensor.name + "\" refers to a missing buffer");
   if (fb.scalar<uint64_t>(buffers[buffer], tfl::kBufferOffset, 0) > 1)
@@ -100,8 +108,9 @@ Tensor read_tensor(FlatbufferAccess& fb, const Table* t, const std::vector<const
   return tensor;
 }
 
-RawOperator read_operator(FlatbufferAccess& fb, const Table* op, const std::vector<std::pair<int32_t, std::string>>& codes,
-                          size_t tensor_count, int index) {
+RawOperator read_operator(FlatbufferAccess& fb, const Table* op,
+                          const std::vector<std::pair<int32_t, std::string>>& codes, size_t tensor_count,
+                          int index) {
   RawOperator raw;
   const auto code_index = fb.scalar<uint32_t>(op, tfl::kOperatorOpcodeIndex, 0);
   if (code_index >= codes.size()) fail("operator " + std::to_string(index) + " has a bad opcode index");
@@ -111,9 +120,11 @@ RawOperator read_operator(FlatbufferAccess& fb, const Table* op, const std::vect
   raw.outputs = fb.vector<int32_t>(op, tfl::kOperatorOutputs);
   raw.options = fb.table(op, tfl::kOperatorBuiltinOptions);
   for (int t : raw.inputs)
-    if (t < -1 || t >= static_cast<int>(tensor_count)) fail("operator " + std::to_string(index) + " has a bad input");
+    if (t < -1 || t >= static_cast<int>(tensor_count))
+      fail("operator " + std::to_string(index) + " has a bad input");
   for (int t : raw.outputs)
-    if (t < 0 || t >= static_cast<int>(tensor_count)) fail("operator " + std::to_string(index) + " has a bad output");
+    if (t < 0 || t >= static_cast<int>(tensor_count))
+      fail("operator " + std::to_string(index) + " has a bad output");
   return raw;
 }
 
@@ -125,7 +136,9 @@ void fold_constants(std::vector<RawOperator>& ops, std::vector<Tensor>& tensors)
     const Tensor& in = tensors[static_cast<size_t>(op.inputs[0])];
     if (!in.is_constant || in.values.empty()) continue;  // left for op mapping to reject
     Tensor& out = tensors[static_cast<size_t>(op.outputs[0])];
-    if (out.elements() != in.values.size()) fail("cannot fold " + std::string(tfl::builtin_name(op.code)) + " into \"" + out.name + "\": size mismatch");
+    if (out.elements() != in.values.size())
+      fail("cannot fold " + std::string(tfl::builtin_name(op.code)) + " into \"" + out.name +
+           "\": size mismatch");
     out.values = in.values;
     out.is_constant = true;
     op.folded = true;
@@ -158,7 +171,9 @@ std::vector<size_t> live_operators(const std::vector<RawOperator>& ops, const st
   for (size_t i = ops.size(); i-- > 0;) {
     const auto& op = ops[i];
     if (op.folded) continue;
-    if (std::none_of(op.outputs.begin(), op.outputs.end(), [&](int t) { return needed[static_cast<size_t>(t)]; })) continue;
+    if (std::none_of(op.outputs.begin(), op.outputs.end(),
+                     [&](int t) { return needed[static_cast<size_t>(t)]; }))
+      continue;
     live.push_back(i);
     for (int t : op.inputs)
       if (t >= 0 && !tensors[static_cast<size_t>(t)].is_constant) needed[static_cast<size_t>(t)] = true;
@@ -180,7 +195,8 @@ void check_dataflow(const Graph& g) {
       const auto& tensor = g.tensors[static_cast<size_t>(t)];
       if (tensor.is_constant) continue;
       if (tensor.type != tfl::kFloat32) fail(where(op) + ": input \"" + tensor.name + "\" is not float32");
-      if (!ready[static_cast<size_t>(t)]) fail(where(op) + ": input \"" + tensor.name + "\" is never computed");
+      if (!ready[static_cast<size_t>(t)])
+        fail(where(op) + ": input \"" + tensor.name + "\" is never computed");
     }
     for (int t : op.outputs) {
       const auto& tensor = g.tensors[static_cast<size_t>(t)];
@@ -189,7 +205,8 @@ void check_dataflow(const Graph& g) {
     }
   }
   for (int t : g.outputs)
-    if (!ready[static_cast<size_t>(t)]) fail("output \"" + g.tensors[static_cast<size_t>(t)].name + "\" is never computed");
+    if (!ready[static_cast<size_t>(t)])
+      fail("output \"" + g.tensors[static_cast<size_t>(t)].name + "\" is never computed");
 }
 
 }  // namespace
@@ -213,12 +230,14 @@ Graph parse_tflite(std::span<const uint8_t> bytes, const std::vector<std::string
     codes.emplace_back(code, fb.string(c, tfl::kOpCodeCustom));
   }
   const auto subgraphs = fb.tables(model, tfl::kModelSubgraphs);
-  if (subgraphs.size() != 1) fail("has " + std::to_string(subgraphs.size()) + " subgraphs (only 1 is supported)");
+  if (subgraphs.size() != 1)
+    fail("has " + std::to_string(subgraphs.size()) + " subgraphs (only 1 is supported)");
   const auto buffers = fb.tables(model, tfl::kModelBuffers);
   const Table* sg = subgraphs[0];
 
   Graph g;
-  for (const Table* t : fb.tables(sg, tfl::kSubGraphTensors)) g.tensors.push_back(read_tensor(fb, t, buffers));
+  for (const Table* t : fb.tables(sg, tfl::kSubGraphTensors))
+    g.tensors.push_back(read_tensor(fb, t, buffers));
   std::vector<RawOperator> raw;
   const auto op_tables = fb.tables(sg, tfl::kSubGraphOperators);
   for (size_t i = 0; i < op_tables.size(); ++i)

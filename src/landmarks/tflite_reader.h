@@ -30,23 +30,24 @@ enum class OpKind {
   kLogistic,
   kDepthToSpace,
   kStridedSlice,
+  kClamp,  // RELU, RELU6, RELU_N1_TO_1 as separate operators (range in out_min/out_max)
 };
 const char* op_name(OpKind kind);
 
 struct Tensor {
   std::string name;
   std::vector<int> shape;
-  int type = 0;                 // TFLite TensorType (0 = FLOAT32, 1 = FLOAT16, 2 = INT32)
-  bool is_constant = false;     // values or ints hold the data
-  std::vector<float> values;    // float constants, dense, row-major
-  std::vector<int32_t> ints;    // int32 constants (paddings, shapes, axes, slice bounds)
+  int type = 0;               // TFLite TensorType (0 = FLOAT32, 1 = FLOAT16, 2 = INT32)
+  bool is_constant = false;   // values or ints hold the data
+  std::vector<float> values;  // float constants, dense, row-major
+  std::vector<int32_t> ints;  // int32 constants (paddings, shapes, axes, slice bounds)
   size_t elements() const;
 };
 
 struct Operator {
   OpKind kind{};
-  int index = 0;              // position in the file's operator list, for error messages
-  std::vector<int> inputs;    // tensor indices; -1 = absent optional input (e.g. no bias)
+  int index = 0;            // position in the file's operator list, for error messages
+  std::vector<int> inputs;  // tensor indices; -1 = absent optional input (e.g. no bias)
   std::vector<int> outputs;
   // Options (only those of `kind` are meaningful).
   bool same_padding = false;  // TF SAME padding (else VALID)

@@ -27,18 +27,27 @@ std::vector<int> index_vector(FlatbufferAccess& fb, const Table* dim, tfl::Slot 
   if (!t) throw std::runtime_error("sparse dimension without index vector");
   auto widen = [](const auto& v) { return std::vector<int>(v.begin(), v.end()); };
   switch (type) {
-    case tfl::kInt32Vector: return fb.vector<int32_t>(t, tfl::kIndexVectorValues);
-    case tfl::kUint16Vector: return widen(fb.vector<uint16_t>(t, tfl::kIndexVectorValues));
-    case tfl::kUint8Vector: return widen(fb.vector<uint8_t>(t, tfl::kIndexVectorValues));
-    default: throw std::runtime_error("sparse index vector of unknown type " + std::to_string(type));
+    case tfl::kInt32Vector:
+      return fb.vector<int32_t>(t, tfl::kIndexVectorValues);
+    case tfl::kUint16Vector:
+      return widen(fb.vector<uint16_t>(t, tfl::kIndexVectorValues));
+    case tfl::kUint8Vector:
+      return widen(fb.vector<uint8_t>(t, tfl::kIndexVectorValues));
+    default:
+      throw std::runtime_error("sparse index vector of unknown type " + std::to_string(type));
   }
 }
 
 class Densifier {
  public:
   Densifier(const Tensor& t, std::vector<int> order, std::vector<int> block_map, std::vector<DimLevel> levels)
-      : shape_(t.shape), stored_(t.values), order_(std::move(order)), block_map_(std::move(block_map)),
-        levels_(std::move(levels)), coords_(order_.size(), 0), dense_(t.elements(), 0.0f) {
+      : shape_(t.shape),
+        stored_(t.values),
+        order_(std::move(order)),
+        block_map_(std::move(block_map)),
+        levels_(std::move(levels)),
+        coords_(order_.size(), 0),
+        dense_(t.elements(), 0.0f) {
     const size_t n = shape_.size();
     if (order_.size() != levels_.size() || order_.size() != n + block_map_.size()) bad("level counts");
     for (int d : order_)
@@ -50,7 +59,8 @@ class Densifier {
       if (d < 0 || d >= static_cast<int>(n)) bad("block map");
       block_dim_[static_cast<size_t>(d)] = static_cast<int>(n + b);
       for (size_t level = 0; level < order_.size(); ++level)
-        if (order_[level] == static_cast<int>(n + b)) block_size_[static_cast<size_t>(d)] = levels_[level].dense_size;
+        if (order_[level] == static_cast<int>(n + b))
+          block_size_[static_cast<size_t>(d)] = levels_[level].dense_size;
     }
   }
 
@@ -60,7 +70,9 @@ class Densifier {
   }
 
  private:
-  [[noreturn]] static void bad(const char* what) { throw std::runtime_error(std::string("bad sparsity: ") + what); }
+  [[noreturn]] static void bad(const char* what) {
+    throw std::runtime_error(std::string("bad sparsity: ") + what);
+  }
 
   void visit(size_t level, size_t position) {
     if (level == levels_.size()) return store(position);

@@ -18,10 +18,12 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 class Builder {
  public:
-  Builder(const Graph& g, std::vector<std::vector<float>>& owned) : g_(g), owned_(owned), ids_(g.tensors.size(), XNN_INVALID_VALUE_ID) {
+  Builder(const Graph& g, std::vector<std::vector<float>>& owned)
+      : g_(g), owned_(owned), ids_(g.tensors.size(), XNN_INVALID_VALUE_ID) {
     const auto externals = static_cast<uint32_t>(g.inputs.size() + g.outputs.size());
     xnn_subgraph_t s = nullptr;
-    if (xnn_create_subgraph(externals, 0, &s) != xnn_status_success) throw std::runtime_error("xnn_create_subgraph failed");
+    if (xnn_create_subgraph(externals, 0, &s) != xnn_status_success)
+      throw std::runtime_error("xnn_create_subgraph failed");
     subgraph_.reset(s);
     for (size_t i = 0; i < g.inputs.size(); ++i)
       define(g.inputs[i], static_cast<uint32_t>(i), XNN_VALUE_FLAG_EXTERNAL_INPUT);
@@ -39,10 +41,12 @@ class Builder {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error(std::string(op_name(op_->kind)) + " at operator " + std::to_string(op_->index) + ": " + what);
+    throw std::runtime_error(std::string(op_name(op_->kind)) + " at operator " + std::to_string(op_->index) +
+                             ": " + what);
   }
   void check(xnn_status status, const char* call) const {
-    if (status != xnn_status_success) fail(std::string(call) + " failed (xnn_status " + std::to_string(status) + ")");
+    if (status != xnn_status_success)
+      fail(std::string(call) + " failed (xnn_status " + std::to_string(status) + ")");
   }
   const Tensor& tensor(int t) const { return g_.tensors[static_cast<size_t>(t)]; }
   const Tensor& in(size_t i) const {
@@ -58,14 +62,15 @@ class Builder {
 
   uint32_t define_value(const std::vector<size_t>& d, const float* data, uint32_t external, uint32_t flags) {
     uint32_t id = XNN_INVALID_VALUE_ID;
-    if (xnn_define_tensor_value(subgraph_.get(), xnn_datatype_fp32, d.size(), d.data(), data, external, flags, &id) !=
-        xnn_status_success)
+    if (xnn_define_tensor_value(subgraph_.get(), xnn_datatype_fp32, d.size(), d.data(), data, external, flags,
+                                &id) != xnn_status_success)
       throw std::runtime_error("xnn_define_tensor_value failed");
     return id;
   }
   void define(int t, uint32_t external, uint32_t flags) {
     const Tensor& x = tensor(t);
-    ids_[static_cast<size_t>(t)] = define_value(dims(x.shape), x.is_constant ? x.values.data() : nullptr, external, flags);
+    ids_[static_cast<size_t>(t)] =
+        define_value(dims(x.shape), x.is_constant ? x.values.data() : nullptr, external, flags);
   }
   // The value of tensor t, defined on first use (constants point at the Graph's data).
   uint32_t id(int t) {
@@ -90,30 +95,49 @@ class Builder {
 
   void add_operator(const Operator& op) {
     switch (op.kind) {
-      case OpKind::kConv2d: return conv2d();
-      case OpKind::kDepthwiseConv2d: return depthwise_conv2d();
+      case OpKind::kConv2d:
+        return conv2d();
+      case OpKind::kDepthwiseConv2d:
+        return depthwise_conv2d();
       case OpKind::kAdd:
-        return check(xnn_define_add2(subgraph_.get(), op.out_min, op.out_max, input_id(0), input_id(1), output_id(), 0), "add2");
-      case OpKind::kPrelu: return prelu();
+        return check(xnn_define_add2(subgraph_.get(), op.out_min, op.out_max, input_id(0), input_id(1),
+                                     output_id(), 0),
+                     "add2");
+      case OpKind::kPrelu:
+        return prelu();
       case OpKind::kMaxPool2d:
         need_rank(in(0), 4);
-        return check(xnn_define_max_pooling_2d(subgraph_.get(), 0, 0, 0, 0, op.filter_h, op.filter_w, op.stride_h, op.stride_w, 1, 1,
-                                               op.out_min, op.out_max, input_id(0), output_id(), padding_flags()),
+        return check(xnn_define_max_pooling_2d(subgraph_.get(), 0, 0, 0, 0, op.filter_h, op.filter_w,
+                                               op.stride_h, op.stride_w, 1, 1, op.out_min, op.out_max,
+                                               input_id(0), output_id(), padding_flags()),
                      "max_pooling_2d");
-      case OpKind::kPad: return pad();
-      case OpKind::kResizeBilinear: return resize_bilinear();
+      case OpKind::kPad:
+        return pad();
+      case OpKind::kResizeBilinear:
+        return resize_bilinear();
       case OpKind::kReshape: {
         const auto d = dims(out().shape);
-        return check(xnn_define_static_reshape(subgraph_.get(), d.size(), d.data(), input_id(0), output_id(), 0), "static_reshape");
+        return check(
+            xnn_define_static_reshape(subgraph_.get(), d.size(), d.data(), input_id(0), output_id(), 0),
+            "static_reshape");
       }
-      case OpKind::kConcatenation: return concatenation();
-      case OpKind::kMean: return mean();
-      case OpKind::kFullyConnected: return fully_connected();
-      case OpKind::kLogistic: return check(xnn_define_sigmoid(subgraph_.get(), input_id(0), output_id(), 0), "sigmoid");
+      case OpKind::kConcatenation:
+        return concatenation();
+      case OpKind::kMean:
+        return mean();
+      case OpKind::kFullyConnected:
+        return fully_connected();
+      case OpKind::kLogistic:
+        return check(xnn_define_sigmoid(subgraph_.get(), input_id(0), output_id(), 0), "sigmoid");
       case OpKind::kDepthToSpace:
-        return check(xnn_define_depth_to_space(subgraph_.get(), input_id(0), output_id(), static_cast<uint32_t>(op.block_size), 0),
+        return check(xnn_define_depth_to_space(subgraph_.get(), input_id(0), output_id(),
+                                               static_cast<uint32_t>(op.block_size), 0),
                      "depth_to_space");
-      case OpKind::kStridedSlice: return channel_slice();
+      case OpKind::kStridedSlice:
+        return channel_slice();
+      case OpKind::kClamp:
+        return check(xnn_define_clamp(subgraph_.get(), op.out_min, op.out_max, input_id(0), output_id(), 0),
+                     "clamp");
     }
   }
 
@@ -124,9 +148,10 @@ class Builder {
     need_rank(w, 4);
     if (w.shape[3] != x.shape[3]) fail("grouped convolutions are not supported");
     if (op_->inputs.size() > 2 && op_->inputs[2] >= 0) constant(2);
-    check(xnn_define_convolution_2d(subgraph_.get(), 0, 0, 0, 0, w.shape[1], w.shape[2], op_->stride_h, op_->stride_w,
-                                    op_->dilation_h, op_->dilation_w, 1, w.shape[3], w.shape[0], op_->out_min, op_->out_max,
-                                    input_id(0), input_id(1), input_id(2), output_id(), padding_flags()),
+    check(xnn_define_convolution_2d(subgraph_.get(), 0, 0, 0, 0, w.shape[1], w.shape[2], op_->stride_h,
+                                    op_->stride_w, op_->dilation_h, op_->dilation_w, 1, w.shape[3],
+                                    w.shape[0], op_->out_min, op_->out_max, input_id(0), input_id(1),
+                                    input_id(2), output_id(), padding_flags()),
           "convolution_2d");
   }
 
@@ -138,9 +163,10 @@ class Builder {
     const int channels = x.shape[3];
     if (w.shape[0] != 1 || w.shape[3] % channels != 0) fail("unexpected filter shape");
     if (op_->inputs.size() > 2 && op_->inputs[2] >= 0) constant(2);
-    check(xnn_define_depthwise_convolution_2d(subgraph_.get(), 0, 0, 0, 0, w.shape[1], w.shape[2], op_->stride_h, op_->stride_w,
-                                              op_->dilation_h, op_->dilation_w, w.shape[3] / channels, channels, op_->out_min,
-                                              op_->out_max, input_id(0), input_id(1), input_id(2), output_id(), padding_flags()),
+    check(xnn_define_depthwise_convolution_2d(
+              subgraph_.get(), 0, 0, 0, 0, w.shape[1], w.shape[2], op_->stride_h, op_->stride_w,
+              op_->dilation_h, op_->dilation_w, w.shape[3] / channels, channels, op_->out_min, op_->out_max,
+              input_id(0), input_id(1), input_id(2), output_id(), padding_flags()),
           "depthwise_convolution_2d");
   }
 
@@ -163,7 +189,8 @@ class Builder {
       pre.push_back(static_cast<size_t>(p.ints[2 * d]));
       post.push_back(static_cast<size_t>(p.ints[2 * d + 1]));
     }
-    check(xnn_define_static_constant_pad(subgraph_.get(), pre.data(), post.data(), 0.0f, input_id(0), output_id(), 0),
+    check(xnn_define_static_constant_pad(subgraph_.get(), pre.data(), post.data(), 0.0f, input_id(0),
+                                         output_id(), 0),
           "static_constant_pad");
   }
 
@@ -171,9 +198,12 @@ class Builder {
     need_rank(out(), 4);
     // XNNPACK's default is half-pixel centres; TF's legacy mode (neither flag) is a flag.
     uint32_t flags = 0;
-    if (op_->align_corners) flags = XNN_FLAG_ALIGN_CORNERS;
-    else if (!op_->half_pixel_centers) flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
-    check(xnn_define_static_resize_bilinear_2d(subgraph_.get(), out().shape[1], out().shape[2], input_id(0), output_id(), flags),
+    if (op_->align_corners)
+      flags = XNN_FLAG_ALIGN_CORNERS;
+    else if (!op_->half_pixel_centers)
+      flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
+    check(xnn_define_static_resize_bilinear_2d(subgraph_.get(), out().shape[1], out().shape[2], input_id(0),
+                                               output_id(), flags),
           "static_resize_bilinear_2d");
   }
 
@@ -186,7 +216,9 @@ class Builder {
     const auto inputs = op_->inputs.size();
     if (inputs == 1) {
       const auto d = dims(y.shape);
-      return check(xnn_define_static_reshape(subgraph_.get(), d.size(), d.data(), input_id(0), output_id(), 0), "static_reshape");
+      return check(
+          xnn_define_static_reshape(subgraph_.get(), d.size(), d.data(), input_id(0), output_id(), 0),
+          "static_reshape");
     }
     // Each input zero-padded to the output's extent at its offset along the axis, then summed.
     uint32_t sum = XNN_INVALID_VALUE_ID;
@@ -200,14 +232,18 @@ class Builder {
       if (offset > static_cast<size_t>(y.shape[a])) fail("inputs exceed the output");
       post[a] = static_cast<size_t>(y.shape[a]) - offset;
       const uint32_t padded = temp(dims(y.shape));
-      check(xnn_define_static_constant_pad(subgraph_.get(), pre.data(), post.data(), 0.0f, input_id(i), padded, 0), "static_constant_pad");
+      check(xnn_define_static_constant_pad(subgraph_.get(), pre.data(), post.data(), 0.0f, input_id(i),
+                                           padded, 0),
+            "static_constant_pad");
       if (sum == XNN_INVALID_VALUE_ID) {
         sum = padded;
         continue;
       }
       const bool last = i + 1 == inputs;
       const uint32_t next = last ? output_id() : temp(dims(y.shape));
-      check(xnn_define_add2(subgraph_.get(), last ? op_->out_min : -kInf, last ? op_->out_max : kInf, sum, padded, next, 0), "add2");
+      check(xnn_define_add2(subgraph_.get(), last ? op_->out_min : -kInf, last ? op_->out_max : kInf, sum,
+                            padded, next, 0),
+            "add2");
       sum = next;
     }
     if (offset != static_cast<size_t>(y.shape[a])) fail("inputs do not fill the output");
@@ -221,7 +257,8 @@ class Builder {
     for (int& v : a) v = v < 0 ? v + 4 : v;
     std::sort(a.begin(), a.end());
     if (a != std::vector<int>{1, 2}) fail("only the spatial mean (axes 1, 2) is supported");
-    check(xnn_define_global_average_pooling_2d(subgraph_.get(), -kInf, kInf, input_id(0), output_id(), 0), "global_average_pooling_2d");
+    check(xnn_define_global_average_pooling_2d(subgraph_.get(), -kInf, kInf, input_id(0), output_id(), 0),
+          "global_average_pooling_2d");
   }
 
   void fully_connected() {
@@ -231,7 +268,8 @@ class Builder {
     if (op_->inputs.size() > 2 && op_->inputs[2] >= 0) constant(2);
     if (x.elements() != static_cast<size_t>(w.shape[1])) fail("only batch 1 is supported");
     const uint32_t flags = x.shape.size() != 2 ? XNN_FLAG_TENSORFLOW_RESHAPE_2D : 0;
-    check(xnn_define_fully_connected(subgraph_.get(), op_->out_min, op_->out_max, input_id(0), input_id(1), input_id(2), output_id(), flags),
+    check(xnn_define_fully_connected(subgraph_.get(), op_->out_min, op_->out_max, input_id(0), input_id(1),
+                                     input_id(2), output_id(), flags),
           "fully_connected");
   }
 
@@ -244,7 +282,8 @@ class Builder {
     const Tensor& strides = constant(3);
     need_rank(x, 4);
     if (op_->shrink_axis_mask != 0) fail("shrink_axis_mask is not supported");
-    if (begin.ints.size() != 4 || end.ints.size() != 4 || strides.ints.size() != 4) fail("begin/end/strides must be int32 [4]");
+    if (begin.ints.size() != 4 || end.ints.size() != 4 || strides.ints.size() != 4)
+      fail("begin/end/strides must be int32 [4]");
     std::vector<int> first(4), step(4), count(4);
     for (int d = 0; d < 4; ++d) {
       const int n = x.shape[static_cast<size_t>(d)];
@@ -257,15 +296,17 @@ class Builder {
       first[static_cast<size_t>(d)] = b;
       step[static_cast<size_t>(d)] = s;
       count[static_cast<size_t>(d)] = e > b ? (e - b + s - 1) / s : 0;
-      if (d < 3 && (b != 0 || count[static_cast<size_t>(d)] != n)) fail("only slices along the channel axis are supported");
+      if (d < 3 && (b != 0 || count[static_cast<size_t>(d)] != n))
+        fail("only slices along the channel axis are supported");
     }
     const int in_c = x.shape[3], out_c = count[3];
     if (out_c != out().shape[3]) fail("output shape disagrees with begin/end/strides");
     std::vector<float> kernel(static_cast<size_t>(out_c * in_c), 0.0f);
     for (int o = 0; o < out_c; ++o) kernel[static_cast<size_t>(o * in_c + first[3] + o * step[3])] = 1.0f;
-    const uint32_t kernel_id = owned_constant(std::move(kernel), {static_cast<size_t>(out_c), 1, 1, static_cast<size_t>(in_c)});
-    check(xnn_define_convolution_2d(subgraph_.get(), 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, in_c, out_c, -kInf, kInf, input_id(0),
-                                    kernel_id, XNN_INVALID_VALUE_ID, output_id(), 0),
+    const uint32_t kernel_id =
+        owned_constant(std::move(kernel), {static_cast<size_t>(out_c), 1, 1, static_cast<size_t>(in_c)});
+    check(xnn_define_convolution_2d(subgraph_.get(), 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, in_c, out_c, -kInf,
+                                    kInf, input_id(0), kernel_id, XNN_INVALID_VALUE_ID, output_id(), 0),
           "convolution_2d (slice)");
   }
 
@@ -282,7 +323,8 @@ void ensure_xnnpack() {
   static std::once_flag once;
   static xnn_status status = xnn_status_uninitialized;
   std::call_once(once, [] { status = xnn_initialize(nullptr); });
-  if (status != xnn_status_success) throw std::runtime_error("xnn_initialize failed (xnn_status " + std::to_string(status) + ")");
+  if (status != xnn_status_success)
+    throw std::runtime_error("xnn_initialize failed (xnn_status " + std::to_string(status) + ")");
 }
 
 XnnSubgraph build_subgraph(const Graph& graph, std::vector<std::vector<float>>& owned) {
