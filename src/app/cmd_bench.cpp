@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "app/video_decode.h"
@@ -48,10 +47,14 @@ int bench_landmarks(const std::vector<std::string>& args) {
   const std::vector<Option> table = {
       {"--clip", "", clip, "video to run on", set_string(clip)},
       {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models", set_string(models_dir)},
-      {"--runs", "", "5", "timed passes over the clip (after one warm-up pass)", set_int(runs, 1, 1000, "--runs")},
-      {"--every", "", "2", "use every N-th frame (2: ~15 fps, as the page sends)", set_int(every, 1, 100, "--every")},
-      {"--reference", "", "1", "also time MediaPipe Holistic in Chromium (tools/golden)", set_bool(reference, "--reference")},
-      {"--json", "", "", "print a JSON summary as the last line", [&json](std::string_view) { json = true; }, true},
+      {"--runs", "", "5", "timed passes over the clip (after one warm-up pass)",
+       set_int(runs, 1, 1000, "--runs")},
+      {"--every", "", "2", "use every N-th frame (2: ~15 fps, as the page sends)",
+       set_int(every, 1, 100, "--every")},
+      {"--reference", "", "1", "also time MediaPipe Holistic in Chromium (tools/golden)",
+       set_bool(reference, "--reference")},
+      {"--json", "", "", "print a JSON summary as the last line", [&json](std::string_view) { json = true; },
+       true},
   };
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
@@ -70,8 +73,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
     for (size_t i = 0; i < frames.size(); ++i) {
       landmarks::StageTimes t;
       // Each pass restarts the clip's clock; reset() cleared the filters that depend on it.
-      tracker.process_at(frames[i].rgb.data(), frames[i].width, frames[i].height,
-                         frames[i].pts_us, &t);
+      tracker.process_at(frames[i].rgb.data(), frames[i].width, frames[i].height, frames[i].pts_us, &t);
       if (pass > 0) times.push_back(t);  // pass 0 warms up caches and XNNPACK
     }
   }
@@ -88,7 +90,8 @@ int bench_landmarks(const std::vector<std::string>& args) {
     std::vector<double> v;
   };
   const std::vector<Row> rows = {
-      {"pose detection (frames that ran it)", column([](const auto& t) { return t.pose_detection_ms; }, true)},
+      {"pose detection (frames that ran it)",
+       column([](const auto& t) { return t.pose_detection_ms; }, true)},
       {"pose landmarks", column([](const auto& t) { return t.pose_landmarks_ms; })},
       {"hand recrop (both hands)", column([](const auto& t) { return t.hand_recrop_ms; })},
       {"hand landmarks (both hands)", column([](const auto& t) { return t.hand_landmarks_ms; })},
@@ -96,7 +99,8 @@ int bench_landmarks(const std::vector<std::string>& args) {
   };
   std::printf("clip %s: %zu frames × %d runs, 1 thread\n", clip.c_str(), frames.size(), runs);
   std::printf("%-38s %8s %8s %6s\n", "stage", "median", "p90", "n");
-  for (const auto& r : rows) std::printf("%-38s %8.2f %8.2f %6zu\n", r.name, quantile(r.v, 0.5), quantile(r.v, 0.9), r.v.size());
+  for (const auto& r : rows)
+    std::printf("%-38s %8.2f %8.2f %6zu\n", r.name, quantile(r.v, 0.5), quantile(r.v, 0.9), r.v.size());
 
   nlohmann::json ref = reference ? reference_times(home, clip, every) : nlohmann::json(nullptr);
   double ref_median = 0;
@@ -108,15 +112,17 @@ int bench_landmarks(const std::vector<std::string>& args) {
     std::printf("reference: not run (needs node, npm ci, chromium)\n");
   }
   if (json) {
-    nlohmann::json summary = {{"frames", total.size()},
-                              {"frame_ms_median", quantile(total, 0.5)},
-                              {"frame_ms_p90", quantile(total, 0.9)},
-                              {"pose_detection_ms_median", quantile(rows[0].v, 0.5)},
-                              {"pose_landmarks_ms_median", quantile(rows[1].v, 0.5)},
-                              {"hand_recrop_ms_median", quantile(rows[2].v, 0.5)},
-                              {"hand_landmarks_ms_median", quantile(rows[3].v, 0.5)},
-                              {"reference_ms_median", ref_median > 0 ? nlohmann::json(ref_median) : nlohmann::json(nullptr)},
-                              {"ratio", ref_median > 0 ? nlohmann::json(quantile(total, 0.5) / ref_median) : nlohmann::json(nullptr)}};
+    nlohmann::json summary = {
+        {"frames", total.size()},
+        {"frame_ms_median", quantile(total, 0.5)},
+        {"frame_ms_p90", quantile(total, 0.9)},
+        {"pose_detection_ms_median", quantile(rows[0].v, 0.5)},
+        {"pose_landmarks_ms_median", quantile(rows[1].v, 0.5)},
+        {"hand_recrop_ms_median", quantile(rows[2].v, 0.5)},
+        {"hand_landmarks_ms_median", quantile(rows[3].v, 0.5)},
+        {"reference_ms_median", ref_median > 0 ? nlohmann::json(ref_median) : nlohmann::json(nullptr)},
+        {"ratio",
+         ref_median > 0 ? nlohmann::json(quantile(total, 0.5) / ref_median) : nlohmann::json(nullptr)}};
     std::printf("%s\n", summary.dump().c_str());
   }
   return 0;

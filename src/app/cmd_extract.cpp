@@ -19,8 +19,10 @@ int run_extract(const std::vector<std::string>& args) {
   int every = 1;
   const std::vector<Option> table = {
       {"--out", "", "", "the .npz file to write (required)", set_string(out)},
-      {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models (models/fetch.sh)", set_string(models_dir)},
-      {"--every", "", "1", "use every N-th frame (2: a 30 fps video at 15 fps)", set_int(every, 1, 1000, "--every")},
+      {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models (models/fetch.sh)",
+       set_string(models_dir)},
+      {"--every", "", "1", "use every N-th frame (2: a 30 fps video at 15 fps)",
+       set_int(every, 1, 1000, "--every")},
   };
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
@@ -49,8 +51,8 @@ int run_extract(const std::vector<std::string>& args) {
       left += lm.left_hand;
       right += lm.right_hand;
     });
-    std::fprintf(stderr, "%s: %d frames, pose %d, left hand %d, right hand %d\n", video.c_str(), frames, pose, left,
-                 right);
+    std::fprintf(stderr, "%s: %d frames, pose %d, left hand %d, right hand %d\n", video.c_str(), frames, pose,
+                 left, right);
     sequences.push_back(std::move(values));
     lengths.push_back(frames);
   }
@@ -60,8 +62,9 @@ int run_extract(const std::vector<std::string>& args) {
   for (size_t i = 0; i < sequences.size(); ++i) {
     std::copy(sequences[i].begin(), sequences[i].end(), x.begin() + i * longest * landmarks::kFrameValues);
   }
-  write_npz(out, {npy_float32("X", {static_cast<int64_t>(sequences.size()), longest, landmarks::kFrameValues}, x),
-                  npy_int32("lengths", lengths), npy_strings("files", parsed.positional)});
+  write_npz(out,
+            {npy_float32("X", {static_cast<int64_t>(sequences.size()), longest, landmarks::kFrameValues}, x),
+             npy_int32("lengths", lengths), npy_strings("files", parsed.positional)});
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return 0;
 }

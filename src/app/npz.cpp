@@ -36,7 +36,8 @@ uint32_t crc32(const std::vector<uint8_t>& data) {
 // The .npy format, version 1.0: magic, header length, a Python dict literal padded to 64 bytes.
 std::vector<uint8_t> npy_bytes(const NpyArray& a) {
   std::string shape = "(";
-  for (size_t i = 0; i < a.shape.size(); ++i) shape += std::to_string(a.shape[i]) + (a.shape.size() == 1 || i + 1 < a.shape.size() ? "," : "");
+  for (size_t i = 0; i < a.shape.size(); ++i)
+    shape += std::to_string(a.shape[i]) + (a.shape.size() == 1 || i + 1 < a.shape.size() ? "," : "");
   shape += ")";
   std::string header = "{'descr': '" + a.descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
@@ -54,7 +55,8 @@ std::u32string utf8_to_utf32(const std::string& s) {
     const auto c = static_cast<unsigned char>(s[i]);
     const int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
     char32_t cp = extra == 0 ? c : c & (0x3F >> extra);
-    for (int k = 1; k <= extra && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    for (int k = 1; k <= extra && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     out.push_back(cp);
     i += 1 + extra;
   }
@@ -63,7 +65,8 @@ std::u32string utf8_to_utf32(const std::string& s) {
 
 }  // namespace
 
-NpyArray npy_float32(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& values) {
+NpyArray npy_float32(const std::string& name, const std::vector<int64_t>& shape,
+                     const std::vector<float>& values) {
   NpyArray a{name, "<f4", shape, std::vector<uint8_t>(values.size() * 4)};
   std::memcpy(a.data.data(), values.data(), a.data.size());  // x86/ARM Linux: little endian
   return a;
@@ -93,7 +96,8 @@ void write_npz(const std::string& path, const std::vector<NpyArray>& arrays) {
   std::vector<uint8_t> zip, directory;
   for (const auto& a : arrays) {
     const std::vector<uint8_t> body = npy_bytes(a);
-    if (body.size() >= 0xffffffffu) throw std::runtime_error(path + ": array " + a.name + " too large for zip32");
+    if (body.size() >= 0xffffffffu)
+      throw std::runtime_error(path + ": array " + a.name + " too large for zip32");
     const std::string name = a.name + ".npy";
     const uint32_t crc = crc32(body), offset = static_cast<uint32_t>(zip.size());
     const auto size = static_cast<uint32_t>(body.size());
@@ -117,7 +121,8 @@ void write_npz(const std::string& path, const std::vector<NpyArray>& arrays) {
   const auto dir_offset = static_cast<uint32_t>(zip.size());
   zip.insert(zip.end(), directory.begin(), directory.end());
   put32(zip, 0x06054b50);
-  for (uint32_t v : {0u, 0u, static_cast<uint32_t>(arrays.size()), static_cast<uint32_t>(arrays.size())}) put16(zip, v);
+  for (uint32_t v : {0u, 0u, static_cast<uint32_t>(arrays.size()), static_cast<uint32_t>(arrays.size())})
+    put16(zip, v);
   put32(zip, static_cast<uint32_t>(directory.size()));
   put32(zip, dir_offset);
   put16(zip, 0);

@@ -9,13 +9,14 @@
 namespace sueo::app {
 
 struct NpyArray {
-  std::string name;                 // key in the .npz ("X" → X.npy)
-  std::string descr;                // numpy dtype: "<f4", "<i4", "<U12"
+  std::string name;   // key in the .npz ("X" → X.npy)
+  std::string descr;  // numpy dtype: "<f4", "<i4", "<U12"
   std::vector<int64_t> shape;
-  std::vector<uint8_t> data;        // C order, little endian
+  std::vector<uint8_t> data;  // C order, little endian
 };
 
-NpyArray npy_float32(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& values);
+NpyArray npy_float32(const std::string& name, const std::vector<int64_t>& shape,
+                     const std::vector<float>& values);
 NpyArray npy_int32(const std::string& name, const std::vector<int32_t>& values);
 NpyArray npy_strings(const std::string& name, const std::vector<std::string>& utf8);  // numpy '<U' strings
 

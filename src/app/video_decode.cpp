@@ -39,8 +39,8 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
   // Width and height from the caps; the row stride from the buffer size (one packed plane), so we need
   // no libgstvideo.
   const GstStructure* caps = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
-  if (!gst_structure_get_int(caps, "width", &frame.width) || !gst_structure_get_int(caps, "height", &frame.height) ||
-      frame.width <= 0 || frame.height <= 0) {
+  if (!gst_structure_get_int(caps, "width", &frame.width) ||
+      !gst_structure_get_int(caps, "height", &frame.height) || frame.width <= 0 || frame.height <= 0) {
     return false;
   }
   GstBuffer* buffer = gst_sample_get_buffer(sample);
@@ -53,8 +53,8 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
   }
   frame.rgb.resize(static_cast<size_t>(frame.width) * frame.height * 3);
   for (int y = 0; y < frame.height; ++y) {
-    std::memcpy(frame.rgb.data() + static_cast<size_t>(y) * frame.width * 3, map.data + static_cast<size_t>(y) * stride,
-                static_cast<size_t>(frame.width) * 3);
+    std::memcpy(frame.rgb.data() + static_cast<size_t>(y) * frame.width * 3,
+                map.data + static_cast<size_t>(y) * stride, static_cast<size_t>(frame.width) * 3);
   }
   frame.pts_us = GST_BUFFER_PTS_IS_VALID(buffer) ? static_cast<int64_t>(GST_BUFFER_PTS(buffer) / 1000) : 0;
   gst_buffer_unmap(buffer, &map);
@@ -63,11 +63,12 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
 
 }  // namespace
 
-void decode_video(const std::string& path, int every, const std::function<void(const VideoFrame&)>& on_frame) {
+void decode_video(const std::string& path, int every,
+                  const std::function<void(const VideoFrame&)>& on_frame) {
   gst_init(nullptr, nullptr);
   const std::string description = "filesrc location=\"" + escape(path) +
-                                   "\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
-                                   "appsink name=sink sync=false max-buffers=4";
+                                  "\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
+                                  "appsink name=sink sync=false max-buffers=4";
   GError* error = nullptr;
   GstPtr<GstElement> pipeline(gst_parse_launch(description.c_str(), &error));
   if (error != nullptr) {

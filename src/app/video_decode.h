@@ -11,8 +11,8 @@ namespace sueo::app {
 
 struct VideoFrame {
   int width = 0, height = 0;
-  int64_t pts_us = 0;         // presentation time
-  std::vector<uint8_t> rgb;   // width × height × 3, rows packed
+  int64_t pts_us = 0;        // presentation time
+  std::vector<uint8_t> rgb;  // width × height × 3, rows packed
 };
 
 // Calls `on_frame` for every `every`-th decoded frame, in order. Throws std::runtime_error naming the

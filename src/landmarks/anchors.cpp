@@ -29,7 +29,8 @@ std::vector<Anchor> ssd_anchors(const SsdAnchorOptions& o) {
       } else {
         for (float ratio : o.aspect_ratios) ratio_scale.emplace_back(ratio, scale);
         if (o.interpolated_scale_aspect_ratio > 0.0f) {
-          const float next = last == layers - 1 ? 1.0f : layer_scale(o.min_scale, o.max_scale, last + 1, layers);
+          const float next =
+              last == layers - 1 ? 1.0f : layer_scale(o.min_scale, o.max_scale, last + 1, layers);
           ratio_scale.emplace_back(o.interpolated_scale_aspect_ratio, std::sqrt(scale * next));
         }
       }

@@ -24,7 +24,8 @@ std::vector<Detection> decode_detections(const float* raw_boxes, const float* ra
   std::vector<Detection> out;
   for (int i = 0; i < o.num_boxes; ++i) {
     float logit = raw_scores[i];
-    if (o.score_clipping_thresh > 0) logit = std::clamp(logit, -o.score_clipping_thresh, o.score_clipping_thresh);
+    if (o.score_clipping_thresh > 0)
+      logit = std::clamp(logit, -o.score_clipping_thresh, o.score_clipping_thresh);
     const float score = 1.0f / (1.0f + std::exp(-logit));
     if (score < o.min_score_thresh) continue;
     const float* box = raw_boxes + static_cast<size_t>(i) * o.num_coords + o.box_coord_offset;

@@ -31,7 +31,8 @@ NormRect recrop_rect(Runtime& recrop, const uint8_t* rgb, ImageSize image, const
     Landmark lm{raw[2 * i] / mp::kHandRecropInputSize, raw[2 * i + 1] / mp::kHandRecropInputSize, 0, 0, 0};
     kp[i] = project_from_roi(remove_letterbox(lm, pad), roi);
   }
-  const NormRect rect = alignment_rect({kp[0].x, kp[0].y}, {kp[1].x, kp[1].y}, mp::kHandRecropTargetAngle, image);
+  const NormRect rect =
+      alignment_rect({kp[0].x, kp[0].y}, {kp[1].x, kp[1].y}, mp::kHandRecropTargetAngle, image);
   return transform_rect(rect, mp::kHandRecropTransform, image);
 }
 
@@ -53,7 +54,8 @@ NormRect hand_rect_from_landmarks(const HandLandmarks& hand, ImageSize image) {
   // numeric_limits<float>::min() (the smallest positive float) where lowest() is meant; we use lowest().
   constexpr size_t kCount = std::size(mp::kHandRectLandmarks);
   std::array<Point, kCount> pts;
-  for (size_t i = 0; i < kCount; ++i) pts[i] = {hand[mp::kHandRectLandmarks[i]].x, hand[mp::kHandRectLandmarks[i]].y};
+  for (size_t i = 0; i < kCount; ++i)
+    pts[i] = {hand[mp::kHandRectLandmarks[i]].x, hand[mp::kHandRectLandmarks[i]].y};
   const float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
   const float x0 = pts[mp::kRectWrist].x * w, y0 = pts[mp::kRectWrist].y * h;
   float x1 = (pts[mp::kRectIndex].x + pts[mp::kRectRing].x) / 2.0f;
@@ -82,11 +84,14 @@ NormRect hand_rect_from_landmarks(const HandLandmarks& hand, ImageSize image) {
     min_y = std::min(min_y, q.y);
     max_y = std::max(max_y, q.y);
   }
-  const Point c = rotate_px((max_x + min_x) / 2.0f, (max_y + min_y) / 2.0f, std::cos(rotation), std::sin(rotation));
-  return {(c.x + w * axis_cx) / w, (c.y + h * axis_cy) / h, (max_x - min_x) / w, (max_y - min_y) / h, rotation};
+  const Point c =
+      rotate_px((max_x + min_x) / 2.0f, (max_y + min_y) / 2.0f, std::cos(rotation), std::sin(rotation));
+  return {(c.x + w * axis_cx) / w, (c.y + h * axis_cy) / h, (max_x - min_x) / w, (max_y - min_y) / h,
+          rotation};
 }
 
-bool keep_tracking(const HandLandmarks& prev, const NormRect& prev_rect, const NormRect& recrop, ImageSize image) {
+bool keep_tracking(const HandLandmarks& prev, const NormRect& prev_rect, const NormRect& recrop,
+                   ImageSize image) {
   // roi_tracking_calculator.cc: rect requirements, then landmark requirements; both must hold.
   // Positions are compared in a frame rotated by minus the re-crop rect's rotation, in pixels.
   const float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
@@ -108,7 +113,8 @@ bool keep_tracking(const HandLandmarks& prev, const NormRect& prev_rect, const N
   const float half_h = rec_h * (1.0f + mp::kHandTrackRecropMargin) * 0.5f;
   for (const Landmark& lm : prev) {
     const Point p = rotate_px(lm.x * w, lm.y * h, c, s);
-    if (!(rec_c.x - half_w < p.x && p.x < rec_c.x + half_w && rec_c.y - half_h < p.y && p.y < rec_c.y + half_h)) {
+    if (!(rec_c.x - half_w < p.x && p.x < rec_c.x + half_w && rec_c.y - half_h < p.y &&
+          p.y < rec_c.y + half_h)) {
       return false;
     }
   }
@@ -116,14 +122,16 @@ bool keep_tracking(const HandLandmarks& prev, const NormRect& prev_rect, const N
 }
 
 std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb,
-                                                  ImageSize image, const HandFromPose& pose, StageTimes* times) {
+                                                  ImageSize image, const HandFromPose& pose,
+                                                  StageTimes* times) {
   // hand_visibility_from_hand_landmarks_from_pose.pbtxt: no hand unless the pose sees the wrist.
   if (pose.wrist.visibility < mp::kHandWristVisibilityThreshold) {
     prev_.reset();
     return std::nullopt;
   }
   auto start = Clock::now();
-  const NormRect from_pose = transform_rect(hand_rect_from_pose(pose, image), mp::kHandFromPoseTransform, image);
+  const NormRect from_pose =
+      transform_rect(hand_rect_from_pose(pose, image), mp::kHandFromPoseTransform, image);
   const NormRect recropped = recrop_rect(recrop, rgb, image, from_pose);
   NormRect roi = recropped;
   if (prev_) {

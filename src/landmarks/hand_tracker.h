@@ -31,8 +31,8 @@ class HandTracker {
  public:
   // `recrop`: hand_recrop.tflite; `landmark`: hand_landmark_full.tflite loaded with the outputs
   // {"Identity" (21 × xyz), "Identity_1" (hand flag)}. Returns the hand, or nullopt.
-  std::optional<HandLandmarks> process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb, ImageSize image,
-                                       const HandFromPose& pose, StageTimes* times);
+  std::optional<HandLandmarks> process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb,
+                                       ImageSize image, const HandFromPose& pose, StageTimes* times);
   void reset() { prev_.reset(); }
 
  private:

@@ -27,7 +27,8 @@ std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& di
   auto m = std::make_shared<HolisticModels>();
   m->pose_detection = Model::load(dir + "/pose_detection.tflite");
   // Segmentation and world landmarks are not used: pruning them saves ~5 ms a frame.
-  m->pose_landmark = Model::load(dir + "/pose_landmark_full.tflite", {"Identity", "Identity_1", "Identity_3"});
+  m->pose_landmark =
+      Model::load(dir + "/pose_landmark_full.tflite", {"Identity", "Identity_1", "Identity_3"});
   m->hand_recrop = Model::load(dir + "/hand_recrop.tflite");
   m->hand_landmark = Model::load(dir + "/hand_landmark_full.tflite", {"Identity", "Identity_1"});
   return m;
@@ -47,12 +48,14 @@ void HolisticTracker::reset() {
 
 FrameLandmarks HolisticTracker::process(const uint8_t* rgb, int width, int height, StageTimes* times) {
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return process_at(rgb, width, height, std::chrono::duration_cast<std::chrono::microseconds>(now).count(), times);
+  return process_at(rgb, width, height, std::chrono::duration_cast<std::chrono::microseconds>(now).count(),
+                    times);
 }
 
 FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
                                            StageTimes* times) {
-  if (rgb == nullptr || width <= 0 || height <= 0) throw std::invalid_argument("HolisticTracker: empty image");
+  if (rgb == nullptr || width <= 0 || height <= 0)
+    throw std::invalid_argument("HolisticTracker: empty image");
   const auto start = std::chrono::steady_clock::now();
   const ImageSize image{width, height};
   FrameLandmarks out;
@@ -67,10 +70,12 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
       out.values[4 * i + 3] = lm.visibility;
     }
     // hand_landmarks_left_and_right_cpu.pbtxt
-    const auto left = left_.process(hand_recrop_, hand_landmark_, rgb, image,
-                                    hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), times);
-    const auto right = right_.process(hand_recrop_, hand_landmark_, rgb, image,
-                                      hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), times);
+    const auto left =
+        left_.process(hand_recrop_, hand_landmark_, rgb, image,
+                      hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), times);
+    const auto right =
+        right_.process(hand_recrop_, hand_landmark_, rgb, image,
+                       hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), times);
     if (left) {
       out.left_hand = true;
       put_hand(out, kLeftHandOffset, *left);
@@ -84,7 +89,8 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
     right_.reset();
   }
   if (times) {
-    times->total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    times->total_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   return out;
 }

@@ -60,10 +60,10 @@ inline const RectTransform kPoseRoiTransform{1.25f, 1.25f, 0.0f, 0.0f, true};
 inline const CropSpec kPoseLandmarkCrop{256, 256, 0.0f, 1.0f, false};
 
 // ---- pose_landmark/tensors_to_pose_landmarks_and_segmentation.pbtxt --------------------------------
-constexpr int kPoseModelLandmarks = 39;   // TensorsToLandmarksCalculator num_landmarks (33 + 2 aux + 4)
-constexpr int kPoseLandmarks = 33;        // SplitNormalizedLandmarkList 0..33: the pose
-constexpr int kPoseAuxBegin = 33;         // 33..35: the auxiliary landmarks that set the next ROI
-constexpr float kPoseInputSize = 256.0f;  // input_image_width/height
+constexpr int kPoseModelLandmarks = 39;         // TensorsToLandmarksCalculator num_landmarks (33 + 2 aux + 4)
+constexpr int kPoseLandmarks = 33;              // SplitNormalizedLandmarkList 0..33: the pose
+constexpr int kPoseAuxBegin = 33;               // 33..35: the auxiliary landmarks that set the next ROI
+constexpr float kPoseInputSize = 256.0f;        // input_image_width/height
 constexpr float kPosePresenceThreshold = 0.5f;  // ThresholdingCalculator (= minTrackingConfidence)
 constexpr int kHeatmapKernel = 7;               // RefineLandmarksFromHeatmapCalculator kernel_size
 constexpr float kHeatmapMinConfidence = 0.5f;   // its min_confidence_to_refine (proto default)
@@ -118,7 +118,7 @@ constexpr int kRectWrist = 0, kRectIndex = 4, kRectMiddle = 6, kRectRing = 8;
 inline const CropSpec kHandLandmarkCrop{224, 224, 0.0f, 1.0f, false};
 constexpr int kHandLandmarks = 21;
 constexpr float kHandInputSize = 224.0f;
-constexpr float kHandNormalizeZ = 0.4f;        // TensorsToLandmarksCalculator normalize_z
+constexpr float kHandNormalizeZ = 0.4f;         // TensorsToLandmarksCalculator normalize_z
 constexpr float kHandPresenceThreshold = 0.5f;  // ThresholdingCalculator on the hand flag
 
 }  // namespace sueo::landmarks::mp

@@ -19,9 +19,7 @@ double ms_since(Clock::time_point start) {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-std::span<float> input_span(Runtime& rt) {
-  return {rt.input(0), rt.model().inputs()[0].elements()};
-}
+std::span<float> input_span(Runtime& rt) { return {rt.input(0), rt.model().inputs()[0].elements()}; }
 
 // RefineLandmarksFromHeatmapCalculator: each landmark moves to the confidence-weighted mean of the
 // heatmap cells in a kernel around it, if the strongest cell there is confident enough.
@@ -68,8 +66,8 @@ std::optional<NormRect> PoseTracker::detect(const uint8_t* rgb, ImageSize image)
   const Letterbox pad = crop_to_tensor(rgb, image, nullptr, mp::kPoseDetectionCrop, input_span(detection_));
   detection_.run();
   const auto decode = mp::pose_detection_decode_options();
-  auto detections = weighted_nms(decode_detections(detection_.output(0), detection_.output(1), anchors_, decode),
-                                 mp::kPoseNmsIou);
+  auto detections = weighted_nms(
+      decode_detections(detection_.output(0), detection_.output(1), anchors_, decode), mp::kPoseNmsIou);
   if (detections.empty()) return std::nullopt;
   // pose_landmark_cpu.pbtxt keeps only the first (best) detection.
   const Detection best = remove_letterbox(detections.front(), pad);
@@ -119,11 +117,13 @@ std::optional<PoseLandmarks> PoseTracker::process(const uint8_t* rgb, ImageSize 
   }
   // pose_landmark_filtering.pbtxt: the auxiliary landmarks are smoothed, scaled by their own rect.
   std::array<Landmark, 2> aux{(*all)[mp::kPoseAuxBegin], (*all)[mp::kPoseAuxBegin + 1]};
-  const NormRect aux_rect = alignment_rect({aux[0].x, aux[0].y}, {aux[1].x, aux[1].y}, mp::kPoseRoiTargetAngle, image);
+  const NormRect aux_rect =
+      alignment_rect({aux[0].x, aux[0].y}, {aux[1].x, aux[1].y}, mp::kPoseRoiTargetAngle, image);
   const float object_scale = (aux_rect.width * image.width + aux_rect.height * image.height) / 2.0f;
   aux_filter_.apply(aux, timestamp_us, object_scale, image);
   // pose_landmarks_to_roi.pbtxt: the next frame's ROI.
-  const NormRect next = alignment_rect({aux[0].x, aux[0].y}, {aux[1].x, aux[1].y}, mp::kPoseRoiTargetAngle, image);
+  const NormRect next =
+      alignment_rect({aux[0].x, aux[0].y}, {aux[1].x, aux[1].y}, mp::kPoseRoiTargetAngle, image);
   next_roi_ = transform_rect(next, mp::kPoseRoiTransform, image);
 
   PoseLandmarks pose;

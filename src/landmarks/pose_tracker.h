@@ -34,7 +34,8 @@ class PoseTracker {
 
  private:
   std::optional<NormRect> detect(const uint8_t* rgb, ImageSize image);
-  std::optional<std::array<Landmark, 39>> landmarks_in(const uint8_t* rgb, ImageSize image, const NormRect& roi);
+  std::optional<std::array<Landmark, 39>> landmarks_in(const uint8_t* rgb, ImageSize image,
+                                                       const NormRect& roi);
 
   Runtime detection_;
   Runtime landmarks_;

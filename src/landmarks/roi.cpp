@@ -43,9 +43,7 @@ void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero
 
 }  // namespace
 
-float normalize_radians(float angle) {
-  return angle - 2 * kPi * std::floor((angle - (-kPi)) / (2 * kPi));
-}
+float normalize_radians(float angle) { return angle - 2 * kPi * std::floor((angle - (-kPi)) / (2 * kPi)); }
 
 float rotation_from_points(Point start, Point end, float target_angle, ImageSize image) {
   const float x0 = start.x * image.width, y0 = start.y * image.height;

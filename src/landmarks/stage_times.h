@@ -10,7 +10,7 @@ struct StageTimes {
   double hand_recrop_ms = 0;     // both hands
   double hand_landmarks_ms = 0;  // both hands
   double total_ms = 0;
-  bool pose_detected = false;    // the pose detector ran on this frame
+  bool pose_detected = false;  // the pose detector ran on this frame
 };
 
 }  // namespace sueo::landmarks

@@ -18,11 +18,10 @@
 #include <iomanip>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "landmarks/holistic.h"
 
@@ -49,8 +48,8 @@ double quantile(std::vector<double> v, double q) {
 }
 
 std::vector<uint8_t> decode_frames(const fs::path& clip, int every) {
-  const std::string cmd = (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " +
-                          std::to_string(every);
+  const std::string cmd =
+      (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " + std::to_string(every);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return {};
   std::vector<uint8_t> data;
@@ -60,7 +59,8 @@ std::vector<uint8_t> decode_frames(const fs::path& clip, int every) {
   return data;
 }
 
-void compare(Errors& e, const nlohmann::json& golden, bool ours_present, const float* ours, int points, int stride) {
+void compare(Errors& e, const nlohmann::json& golden, bool ours_present, const float* ours, int points,
+             int stride) {
   const bool theirs_present = !golden.is_null();
   ++e.frames;
   e.agree += theirs_present == ours_present;
@@ -85,7 +85,8 @@ std::string row(const std::string& name, const Errors& e) {
 
 TEST(HolisticGolden, MatchesMediaPipe) {
   const fs::path models = kRepo / "models";
-  if (!fs::exists(models / "pose_landmark_full.tflite")) GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  if (!fs::exists(models / "pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
   if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
   std::vector<fs::path> files;
   // SUEO_GOLDEN_DIR: check other golden files (e.g. of more clips) made by tools/golden/golden.mjs.
@@ -121,7 +122,9 @@ TEST(HolisticGolden, MatchesMediaPipe) {
       compare(clip["pose"], g["pose"], f.pose, f.values.data(), 33, 4);
       compare(clip["left_hand"], g["left_hand"], f.left_hand, f.values.data() + kLeftHandOffset, 21, 3);
       compare(clip["right_hand"], g["right_hand"], f.right_hand, f.values.data() + kRightHandOffset, 21, 3);
-      if (dump) ours.push_back({{"values", f.values}, {"pose", f.pose}, {"left", f.left_hand}, {"right", f.right_hand}});
+      if (dump)
+        ours.push_back(
+            {{"values", f.values}, {"pose", f.pose}, {"left", f.left_hand}, {"right", f.right_hand}});
     }
     if (dump) std::ofstream(fs::path(dump) / file.filename()) << ours.dump();
     for (auto& [part, e] : clip) {
