@@ -96,6 +96,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
       {"hand recrop (both hands)", column([](const auto& t) { return t.hand_recrop_ms; })},
       {"hand landmarks (both hands)", column([](const auto& t) { return t.hand_landmarks_ms; })},
       {"frame total", total},
+      {"frame total, thread CPU time", column([](const auto& t) { return t.total_cpu_ms; })},
   };
   std::printf("clip %s: %zu frames × %d runs, 1 thread\n", clip.c_str(), frames.size(), runs);
   std::printf("%-38s %8s %8s %6s\n", "stage", "median", "p90", "n");

@@ -1,5 +1,7 @@
 #include "landmarks/holistic.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -8,6 +10,12 @@
 namespace sueo::landmarks {
 
 namespace {
+
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 void put_hand(FrameLandmarks& out, int offset, const HandLandmarks& hand) {
   for (int i = 0; i < mp::kHandLandmarks; ++i) {
@@ -57,6 +65,7 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
   if (rgb == nullptr || width <= 0 || height <= 0)
     throw std::invalid_argument("HolisticTracker: empty image");
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = times ? thread_cpu_ms() : 0.0;
   const ImageSize image{width, height};
   FrameLandmarks out;
   const auto pose = pose_.process(rgb, image, timestamp_us, times);
@@ -91,6 +100,7 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
   if (times) {
     times->total_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    times->total_cpu_ms = thread_cpu_ms() - cpu_start;
   }
   return out;
 }

@@ -18,11 +18,22 @@ constexpr float kPi = std::numbers::pi_v<float>;
 constexpr bool kSampleAtPixelCentres = true;
 
 // Bilinear sample of all three channels at continuous pixel index (x, y) into out[0..2] (0–255).
-void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero_border, float out[3]) {
-  const int x0 = static_cast<int>(std::floor(x));
-  const int y0 = static_cast<int>(std::floor(y));
-  const float fx = x - static_cast<float>(x0);
-  const float fy = y - static_cast<float>(y0);
+inline void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero_border,
+                       float out[3]) {
+  const float xf = std::floor(x), yf = std::floor(y);
+  const int x0 = static_cast<int>(xf), y0 = static_cast<int>(yf);
+  const float fx = x - xf, fy = y - yf;
+  const size_t row = static_cast<size_t>(image.width) * 3;
+  if (x0 >= 0 && y0 >= 0 && x0 + 1 < image.width && y0 + 1 < image.height) {
+    // Fast path, all four taps inside the image: most samples of every crop.
+    const uint8_t* p = rgb + y0 * row + static_cast<size_t>(x0) * 3;
+    for (int ch = 0; ch < 3; ++ch) {
+      const float top = p[ch] + (p[ch + 3] - p[ch]) * fx;
+      const float bottom = p[row + ch] + (p[row + ch + 3] - p[row + ch]) * fx;
+      out[ch] = top + (bottom - top) * fy;
+    }
+    return;
+  }
   const float weights[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
   const int xs[4] = {x0, x0 + 1, x0, x0 + 1};
   const int ys[4] = {y0, y0, y0 + 1, y0 + 1};
@@ -34,7 +45,7 @@ void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero
       xi = std::clamp(xi, 0, image.width - 1);
       yi = std::clamp(yi, 0, image.height - 1);
     }
-    const uint8_t* p = rgb + (static_cast<size_t>(yi) * image.width + xi) * 3;
+    const uint8_t* p = rgb + yi * row + static_cast<size_t>(xi) * 3;
     out[0] += weights[k] * p[0];
     out[1] += weights[k] * p[1];
     out[2] += weights[k] * p[2];
@@ -129,12 +140,16 @@ Letterbox crop_to_tensor(const uint8_t* rgb, ImageSize image, const NormRect* ro
   const float offset = kSampleAtPixelCentres ? 0.5f : 0.0f;
   const float scale = (spec.hi - spec.lo) / 255.0f;
   float* dst = out.data();
+  // Source position of tensor pixel (u, v): an affine map, stepped by (c·w/W, s·w/W) along a row.
+  const float step_x = c * w / spec.width, step_y = s * w / spec.width;
   for (int v = 0; v < spec.height; ++v) {
     const float dy = ((v + offset) / spec.height - 0.5f) * h;
+    const float dx0 = (offset / spec.width - 0.5f) * w;
+    const float x_row = cx + c * dx0 - s * dy - offset;
+    const float y_row = cy + s * dx0 + c * dy - offset;
     for (int u = 0; u < spec.width; ++u) {
-      const float dx = ((u + offset) / spec.width - 0.5f) * w;
-      const float x = cx + c * dx - s * dy - offset;
-      const float y = cy + s * dx + c * dy - offset;
+      const float x = x_row + step_x * u;
+      const float y = y_row + step_y * u;
       float px[3];
       sample_rgb(rgb, image, x, y, spec.zero_border, px);
       *dst++ = px[0] * scale + spec.lo;

@@ -10,6 +10,7 @@ struct StageTimes {
   double hand_recrop_ms = 0;     // both hands
   double hand_landmarks_ms = 0;  // both hands
   double total_ms = 0;
+  double total_cpu_ms = 0;     // CPU time of the calling thread: what a busy shared machine disturbs less
   bool pose_detected = false;  // the pose detector ran on this frame
 };
 
