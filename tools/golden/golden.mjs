@@ -12,7 +12,7 @@
 //   frames[i].pose        33 × (x, y, z, visibility), flat, or null when MediaPipe found no pose
 //   frames[i].left_hand   21 × (x, y, z), flat, or null — results.leftHandLandmarks as MediaPipe returns
 //   frames[i].right_hand  21 × (x, y, z), flat, or null — results.rightHandLandmarks
-//   frames[i].t_ms      the timestamp given to MediaPipe: round(1000 · i · every / fps)
+//   frames[i].t_ms      the timestamp given to MediaPipe: round(1000 · (i · every + 1) / fps)
 //   frames[i].send_ms     wall time of `await holistic.send()` for that frame (not rounded to --digits)
 // x, y are normalised by the image width and height. "left" is the signer's own left hand (the hand at
 // pose landmark 15, LEFT_WRIST): on an unmirrored camera image it appears on the image's right side.
@@ -61,15 +61,16 @@ function probeSize(clip) {
   return {width: Number(width), height: Number(height), fps: num / (den || 1)};
 }
 
-// The time of the i-th decoded frame on the clip, in whole milliseconds (what MediaPipe's filters see;
-// the C++ test passes the same stamps).
+// The time of the i-th decoded frame: clip frame n = i · every shown at (n + 1) / fps, in whole
+// milliseconds (what MediaPipe's filters see; the C++ test passes the same stamps). Never 0: MediaPipe's
+// one-euro filter passes a first stamp of 0 through without storing it, which no real stream (camera
+// clock, decoder PTS) would trigger.
 function timestampMs(i, every, fps) {
-  return Math.round((1000 * i * every) / fps);
+  return Math.round((1000 * (i * every + 1)) / fps);
 }
 
 function decodeFrames(clip, every) {
-  const r = spawnSync(path.join(here, 'frames.sh'), [clip, String(every)],
-    {maxBuffer: 1 << 30});
+  const r = spawnSync(path.join(here, 'frames.sh'), [clip, String(every)], {maxBuffer: 1 << 30});
   if (r.status !== 0) throw new Error(`frames.sh failed: ${r.stderr}`);
   return r.stdout;
 }
