@@ -4,10 +4,11 @@
 //
 // Tolerances, per part over the frames where both sides find it. Issue 3 asks for x, y error median
 // ≤ 0.005 and p95 ≤ 0.015 (normalised) and hand presence agreeing on ≥ 95 % of frames. The port
-// matches MediaPipe to its 5-decimal rounding (median ~1e-5, p95 ≤ 3.4e-4 on every clip and part, z
-// alike), so we assert much tighter bounds: at the issue's bounds, changing the hand ROI scale 2.7 →
-// 2.6 still passed. The headroom (~6× the worst measured p95) leaves room for XNNPACK's kernels on
-// another CPU summing in another order.
+// matches MediaPipe to its 5-decimal rounding (x, y median < 1e-5, p95 ≤ 4e-5 and max ≤ 2.1e-4 on
+// every clip and part; z and visibility alike), so we assert much tighter bounds: at the issue's
+// bounds, changing the hand ROI scale 2.7 → 2.6 still passed (p95 0.011); at these it fails, as do a
+// changed heatmap kernel, aux filter beta or crop sampling convention. The headroom (50× the worst
+// measured p95) leaves room for XNNPACK's kernels on another CPU summing in another order.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,11 +34,13 @@ const fs::path kRepo = SUEO_SOURCE_DIR;
 
 constexpr double kXyMedian = 0.0005, kXyP95 = 0.002, kPresence = 0.95;
 // z is relative depth (pose: to the hip centre; hands: to the wrist), scaled like x; it matches as
-// closely as x, y (median 1e-5, p95 ≤ 1.4e-4), so the same bounds apply.
+// closely as x, y (median ≤ 1e-5, p95 ≤ 3e-5), so the same bounds apply.
 constexpr double kZMedian = 0.0005, kZP95 = 0.002;
+// Pose visibility (a sigmoid, 0–1) follows the same crops; measured p95 ≤ 3e-5.
+constexpr double kVisibilityP95 = 0.002;
 
 struct Errors {
-  std::vector<double> xy, z;
+  std::vector<double> xy, z, visibility;
   int frames = 0, agree = 0, both = 0;
 };
 
@@ -70,6 +73,8 @@ void compare(Errors& e, const nlohmann::json& golden, bool ours_present, const f
     e.xy.push_back(std::fabs(golden[i * stride].get<double>() - ours[i * stride]));
     e.xy.push_back(std::fabs(golden[i * stride + 1].get<double>() - ours[i * stride + 1]));
     e.z.push_back(std::fabs(golden[i * stride + 2].get<double>() - ours[i * stride + 2]));
+    if (stride == 4)
+      e.visibility.push_back(std::fabs(golden[i * stride + 3].get<double>() - ours[i * stride + 3]));
   }
 }
 
@@ -78,8 +83,8 @@ std::string row(const std::string& name, const Errors& e) {
   s << std::fixed << std::setprecision(5) << std::left << std::setw(12) << name << std::right << std::setw(5)
     << e.both << "/" << std::setw(3) << e.frames << std::setw(9) << quantile(e.xy, 0.5) << std::setw(9)
     << quantile(e.xy, 0.95) << std::setw(9) << quantile(e.xy, 1.0) << std::setw(9) << quantile(e.z, 0.5)
-    << std::setw(9) << quantile(e.z, 0.95) << std::setw(8) << std::setprecision(3)
-    << (e.frames ? 100.0 * e.agree / e.frames : 0) << "%";
+    << std::setw(9) << quantile(e.z, 0.95) << std::setw(9) << quantile(e.visibility, 0.95) << std::setw(8)
+    << std::setprecision(3) << (e.frames ? 100.0 * e.agree / e.frames : 0) << "%";
   return s.str();
 }
 
@@ -100,7 +105,7 @@ TEST(HolisticGolden, MatchesMediaPipe) {
   const auto loaded = HolisticModels::load(models.string());
   std::map<std::string, Errors> total;
   std::ostringstream table;
-  table << "part         both/frames  xy_med   xy_p95   xy_max    z_med    z_p95  presence\n";
+  table << "part         both/frames  xy_med   xy_p95   xy_max    z_med    z_p95  vis_p95  presence\n";
   const char* dump = std::getenv("SUEO_GOLDEN_DUMP");  // a directory: write our landmarks there as JSON
   for (const auto& file : files) {
     std::ifstream in(file);
@@ -133,6 +138,7 @@ TEST(HolisticGolden, MatchesMediaPipe) {
       Errors& t = total[part];
       t.xy.insert(t.xy.end(), e.xy.begin(), e.xy.end());
       t.z.insert(t.z.end(), e.z.begin(), e.z.end());
+      t.visibility.insert(t.visibility.end(), e.visibility.begin(), e.visibility.end());
       t.frames += e.frames;
       t.agree += e.agree;
       t.both += e.both;
@@ -148,6 +154,7 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     EXPECT_LE(quantile(e.xy, 0.95), kXyP95);
     EXPECT_LE(quantile(e.z, 0.5), kZMedian);
     EXPECT_LE(quantile(e.z, 0.95), kZP95);
+    EXPECT_LE(quantile(e.visibility, 0.95), kVisibilityP95);
     EXPECT_GE(static_cast<double>(e.agree) / e.frames, kPresence);
   }
 }
