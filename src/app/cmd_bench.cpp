@@ -117,6 +117,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
         {"frames", total.size()},
         {"frame_ms_median", quantile(total, 0.5)},
         {"frame_ms_p90", quantile(total, 0.9)},
+        {"frame_cpu_ms_median", quantile(rows[5].v, 0.5)},
         {"pose_detection_ms_median", quantile(rows[0].v, 0.5)},
         {"pose_landmarks_ms_median", quantile(rows[1].v, 0.5)},
         {"hand_recrop_ms_median", quantile(rows[2].v, 0.5)},

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace {
@@ -77,6 +78,29 @@ assert not X[0, :, 132:195].any(), 'c09 shows one hand only: the right'
   EXPECT_EQ(status, 0) << report;
   fs::remove(out);
   fs::remove(script);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BenchLandmarks, PrintsStagesAndAJsonSummary) {
+  if (!fs::exists(kRepo / "models/pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  int status = 0;
+  const std::string clip = (kRepo / "tests/data/clips/c07_me_s11_e109e858.mp4").string();
+  const std::string out =
+      run(std::string(SUEO_BINARY) + " bench landmarks --runs 1 --reference 0 --json --clip '" + clip +
+              "' --models '" + (kRepo / "models").string() + "' 2>&1",
+          &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("hand landmarks (both hands)"), std::string::npos) << out;
+  const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
+  EXPECT_EQ(summary["frames"], 19);  // c07 has 37 frames: every 2nd, one timed run
+  EXPECT_GT(summary["frame_ms_median"].get<double>(), 1.0);
+  EXPECT_GE(summary["frame_ms_p90"].get<double>(), summary["frame_ms_median"].get<double>());
+  EXPECT_GT(summary["frame_cpu_ms_median"].get<double>(), 1.0);
+  EXPECT_TRUE(summary["reference_ms_median"].is_null());  // --reference 0
 }
 
 }  // namespace
