@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "landmarks/holistic.h"
@@ -157,6 +158,41 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     EXPECT_LE(quantile(e.visibility, 0.95), kVisibilityP95);
     EXPECT_GE(static_cast<double>(e.agree) / e.frames, kPresence);
   }
+}
+
+// The server runs one tracker per session on several worker threads, all sharing one HolisticModels:
+// two streams at once must give bit for bit what each gives alone.
+TEST(HolisticThreads, StreamsSharingModelsMatchOneAtATime) {
+  const fs::path models = kRepo / "models";
+  if (!fs::exists(models / "pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
+  const int width = 640, height = 360;
+  const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
+  const auto rgb = decode_frames(kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4", 2);
+  const size_t frames = rgb.size() / frame_bytes;
+  ASSERT_GT(frames, 10u);
+  const auto loaded = HolisticModels::load(models.string());
+  auto run_clip = [&](std::vector<FrameLandmarks>& out) {
+    HolisticTracker tracker(loaded);
+    for (size_t i = 0; i < frames; ++i) {
+      out.push_back(tracker.process_at(rgb.data() + i * frame_bytes, width, height, 66667 * (i + 1)));
+    }
+  };
+  std::vector<FrameLandmarks> alone, a, b;
+  run_clip(alone);
+  std::thread ta([&] { run_clip(a); }), tb([&] { run_clip(b); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(a.size(), frames);
+  ASSERT_EQ(b.size(), frames);
+  int hands = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    EXPECT_EQ(a[i].values, alone[i].values) << "frame " << i;
+    EXPECT_EQ(b[i].values, alone[i].values) << "frame " << i;
+    hands += alone[i].right_hand;
+  }
+  EXPECT_GT(hands, 0);  // the comparison covered the hand path too
 }
 
 }  // namespace
