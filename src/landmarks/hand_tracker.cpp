@@ -125,7 +125,7 @@ std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& land
                                                   ImageSize image, const HandFromPose& pose,
                                                   StageTimes* times) {
   // hand_visibility_from_hand_landmarks_from_pose.pbtxt: no hand unless the pose sees the wrist.
-  if (pose.wrist.visibility < mp::kHandWristVisibilityThreshold) {
+  if (!(pose.wrist.visibility > mp::kHandWristVisibilityThreshold)) {
     prev_.reset();
     return std::nullopt;
   }
@@ -146,7 +146,7 @@ std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& land
   landmark.run();
   prev_.reset();
   std::optional<HandLandmarks> hand;
-  if (landmark.output(1)[0] >= mp::kHandPresenceThreshold) {
+  if (landmark.output(1)[0] > mp::kHandPresenceThreshold) {
     const float* raw = landmark.output(0);
     hand.emplace();
     for (int i = 0; i < mp::kHandLandmarks; ++i) {

@@ -12,6 +12,9 @@ namespace sueo::landmarks::mp {
 
 constexpr float kDegrees = std::numbers::pi_v<float> / 180.0f;
 
+// ThresholdingCalculator (calculators/util/thresholding_calculator.cc) accepts value > threshold,
+// strictly; TensorsToDetectionsCalculator drops scores < min_score_thresh.
+
 // ---- pose_detection/pose_detection_cpu.pbtxt -------------------------------------------------------
 // ImageToTensorCalculator: 224×224, keep_aspect_ratio, range [-1, 1], BORDER_ZERO.
 inline const CropSpec kPoseDetectionCrop{224, 224, -1.0f, 1.0f, /*zero_border=*/true};

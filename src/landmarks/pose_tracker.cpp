@@ -79,7 +79,7 @@ std::optional<std::array<Landmark, 39>> PoseTracker::landmarks_in(const uint8_t*
                                                                   const NormRect& roi) {
   const Letterbox pad = crop_to_tensor(rgb, image, &roi, mp::kPoseLandmarkCrop, input_span(landmarks_));
   landmarks_.run();
-  if (landmarks_.output(1)[0] < mp::kPosePresenceThreshold) return std::nullopt;
+  if (!(landmarks_.output(1)[0] > mp::kPosePresenceThreshold)) return std::nullopt;
   const float* raw = landmarks_.output(0);
   std::array<Landmark, mp::kPoseModelLandmarks> lms;
   for (int i = 0; i < mp::kPoseModelLandmarks; ++i) {
@@ -111,6 +111,8 @@ std::optional<PoseLandmarks> PoseTracker::process(const uint8_t* rgb, ImageSize 
   start = Clock::now();
   auto all = landmarks_in(rgb, image, *roi);
   if (!all) {
+    // A lost pose: the next frame detects again and its smoothing starts afresh. (MediaPipe may keep
+    // the aux filter's state across the gap; the golden clips never lose the pose, so this is untested.)
     reset();
     if (times) times->pose_landmarks_ms += ms_since(start);
     return std::nullopt;
