@@ -111,8 +111,8 @@ std::optional<PoseLandmarks> PoseTracker::process(const uint8_t* rgb, ImageSize 
   start = Clock::now();
   auto all = landmarks_in(rgb, image, *roi);
   if (!all) {
-    // A lost pose: the next frame detects again and its smoothing starts afresh. (MediaPipe may keep
-    // the aux filter's state across the gap; the golden clips never lose the pose, so this is untested.)
+    // A lost pose: the next frame detects again and its smoothing starts afresh, as in MediaPipe (the
+    // golden clip with black frames fails if the filter keeps its state across the gap).
     reset();
     if (times) times->pose_landmarks_ms += ms_since(start);
     return std::nullopt;

@@ -3,6 +3,7 @@
 //
 // Usage: node tools/golden/golden.mjs --clip CLIP.mp4 [--every 2] [--out FILE.json] [--digits 5] [--reset 1]
 //   --reset 1: holistic.reset() before every frame, so the pose detector runs on each ("reset_every_frame")
+//   --blank K:N: insert N black frames before frame K (the pose is lost, then found again)
 //
 // Frames: every N-th frame of the clip, decoded by tools/golden/frames.sh (ffmpeg → raw RGB24), fed in
 // order so MediaPipe tracks across frames as it does on a video. Our C++ golden test decodes the same
@@ -42,7 +43,8 @@ const kChromiumArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function parseArgs(argv) {
-  const args = {every: 2, digits: 5, out: null, clip: null, chromium: '/usr/bin/chromium', reset: 0};
+  const args = {every: 2, digits: 5, out: null, clip: null, chromium: '/usr/bin/chromium', reset: 0,
+    blank: ''};
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in args)) throw new Error(`unknown option ${argv[i]}`);
@@ -117,7 +119,12 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const {width, height, fps} = probeSize(args.clip);
   const frameBytes = width * height * 3;
-  const frames = decodeFrames(args.clip, args.every);
+  let frames = decodeFrames(args.clip, args.every);
+  if (args.blank) {
+    const [at, count] = args.blank.split(':').map(Number);
+    frames = Buffer.concat([frames.subarray(0, at * frameBytes), Buffer.alloc(count * frameBytes),
+      frames.subarray(at * frameBytes)]);
+  }
   const count = frames.length / frameBytes;
   const server = await serve(frames, frameBytes);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sueo-golden-'));
@@ -139,7 +146,7 @@ async function main() {
     const doc = {
       source: '@mediapipe/holistic@0.5.1675471629 in headless Chromium (tools/golden/golden.mjs)',
       clip: path.basename(args.clip), every: args.every, fps, width, height,
-      reset_every_frame: args.reset === 1, options: kOptions,
+      reset_every_frame: args.reset === 1, blank: args.blank || null, options: kOptions,
       layout: 'pose 33x(x,y,z,visibility); left_hand/right_hand 21x(x,y,z) as results.leftHandLandmarks/' +
         'rightHandLandmarks (left = the signer\'s left, near pose LEFT_WRIST 15); x,y normalised; null = absent',
       frames: out,

@@ -11,3 +11,6 @@ done
 # The pose detector on every frame (MediaPipe reset before each): tests the detection → ROI path.
 node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c04_bi_bim_rice_s11_82155dbd.mp4" --every 2 \
   --reset 1 --out "$repo/tests/data/golden/c04_bi_bim_rice_s11_82155dbd.detect.json"
+# Three black frames in the middle: the pose is lost and detected again.
+node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c10_see_s11_7bbe5bb8.mp4" --every 2 \
+  --blank 10:3 --out "$repo/tests/data/golden/c10_see_s11_7bbe5bb8.lost.json"
