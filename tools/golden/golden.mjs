@@ -4,6 +4,7 @@
 // Usage: node tools/golden/golden.mjs --clip CLIP.mp4 [--every 2] [--out FILE.json] [--digits 5] [--reset 1]
 //   --reset 1: holistic.reset() before every frame, so the pose detector runs on each ("reset_every_frame")
 //   --blank K:N: insert N black frames before frame K (the pose is lost, then found again)
+//   --crop W:H:X:Y: crop every frame first (ffmpeg's crop filter), e.g. a portrait view like a tablet's
 //
 // Frames: every N-th frame of the clip, decoded by tools/golden/frames.sh (ffmpeg → raw RGB24), fed in
 // order so MediaPipe tracks across frames as it does on a video. Our C++ golden test decodes the same
@@ -44,7 +45,7 @@ const kChromiumArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
 
 function parseArgs(argv) {
   const args = {every: 2, digits: 5, out: null, clip: null, chromium: '/usr/bin/chromium', reset: 0,
-    blank: ''};
+    blank: '', crop: ''};
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in args)) throw new Error(`unknown option ${argv[i]}`);
@@ -71,8 +72,8 @@ function timestampMs(i, every, fps) {
   return Math.round((1000 * (i * every + 1)) / fps);
 }
 
-function decodeFrames(clip, every) {
-  const r = spawnSync(path.join(here, 'frames.sh'), [clip, String(every)], {maxBuffer: 1 << 30});
+function decodeFrames(clip, every, crop) {
+  const r = spawnSync(path.join(here, 'frames.sh'), [clip, String(every), crop], {maxBuffer: 1 << 30});
   if (r.status !== 0) throw new Error(`frames.sh failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -117,9 +118,10 @@ function quantile(sorted, q) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const {width, height, fps} = probeSize(args.clip);
+  let {width, height, fps} = probeSize(args.clip);
+  if (args.crop) [width, height] = args.crop.split(':').map(Number);
   const frameBytes = width * height * 3;
-  let frames = decodeFrames(args.clip, args.every);
+  let frames = decodeFrames(args.clip, args.every, args.crop);
   if (args.blank) {
     const [at, count] = args.blank.split(':').map(Number);
     frames = Buffer.concat([frames.subarray(0, at * frameBytes), Buffer.alloc(count * frameBytes),
@@ -146,7 +148,8 @@ async function main() {
     const doc = {
       source: '@mediapipe/holistic@0.5.1675471629 in headless Chromium (tools/golden/golden.mjs)',
       clip: path.basename(args.clip), every: args.every, fps, width, height,
-      reset_every_frame: args.reset === 1, blank: args.blank || null, options: kOptions,
+      reset_every_frame: args.reset === 1, blank: args.blank || null,
+      crop: args.crop || null, options: kOptions,
       layout: 'pose 33x(x,y,z,visibility); left_hand/right_hand 21x(x,y,z) as results.leftHandLandmarks/' +
         'rightHandLandmarks (left = the signer\'s left, near pose LEFT_WRIST 15); x,y normalised; null = absent',
       frames: out,

@@ -14,3 +14,6 @@ node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c04_bi_bim_r
 # Three black frames in the middle: the pose is lost and detected again.
 node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c10_see_s11_7bbe5bb8.mp4" --every 2 \
   --blank 10:3 --out "$repo/tests/data/golden/c10_see_s11_7bbe5bb8.lost.json"
+# A portrait 270×360 crop (a tablet held upright): letterboxing on the other axis.
+node "$repo/tools/golden/golden.mjs" --clip "$repo/tests/data/clips/c03_meat_s11_5bf5da80.mp4" --every 2 \
+  --crop 270:360:185:0 --out "$repo/tests/data/golden/c03_meat_s11_5bf5da80.portrait.json"

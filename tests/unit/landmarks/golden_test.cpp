@@ -51,9 +51,10 @@ double quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
-std::vector<uint8_t> decode_frames(const fs::path& clip, int every) {
-  const std::string cmd =
-      (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " + std::to_string(every);
+// `crop` ("W:H:X:Y" or empty): crop every frame first, as the golden tool's --crop does.
+std::vector<uint8_t> decode_frames(const fs::path& clip, int every, const std::string& crop = "") {
+  const std::string cmd = (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " +
+                          std::to_string(every) + " '" + crop + "'";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return {};
   std::vector<uint8_t> data;
@@ -112,7 +113,9 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     std::ifstream in(file);
     const auto golden = nlohmann::json::parse(in);
     const int width = golden["width"], height = golden["height"], every = golden["every"];
-    auto rgb = decode_frames(kRepo / "tests/data/clips" / golden["clip"].get<std::string>(), every);
+    const auto crop = golden.value("crop", nlohmann::json());
+    auto rgb = decode_frames(kRepo / "tests/data/clips" / golden["clip"].get<std::string>(), every,
+                             crop.is_string() ? crop.get<std::string>() : "");
     const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
     // Files made with --blank K:N have N black frames before frame K: the pose is lost and found again.
     if (golden.value("blank", nlohmann::json()).is_string()) {
@@ -142,7 +145,8 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     for (auto& [part, e] : clip) {
       table << row(part, e) << "  " << file.stem().string().substr(0, 12)
             << (golden.value("reset_every_frame", false) ? " (detect)" : "")
-            << (golden.value("blank", nlohmann::json()).is_string() ? " (lost)" : "") << "\n";
+            << (golden.value("blank", nlohmann::json()).is_string() ? " (lost)" : "")
+            << (crop.is_string() ? " (crop)" : "") << "\n";
       Errors& t = total[part];
       t.xy.insert(t.xy.end(), e.xy.begin(), e.xy.end());
       t.z.insert(t.z.end(), e.z.begin(), e.z.end());
