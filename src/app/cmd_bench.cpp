@@ -42,13 +42,14 @@ int bench_landmarks(const std::vector<std::string>& args) {
   const std::string home = project_home();
   std::string clip = home + "/tests/data/clips/c04_bi_bim_rice_s11_82155dbd.mp4";
   std::string models_dir = home + "/models";
-  int runs = 5, every = 2;
+  int runs = 5, every = 2, threads = 1;
   bool json = false, reference = true;
   const std::vector<Option> table = {
       {"--clip", "", clip, "video to run on", set_string(clip)},
       {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models", set_string(models_dir)},
       {"--runs", "", "5", "timed passes over the clip (after one warm-up pass)",
        set_int(runs, 1, 1000, "--runs")},
+      {"--threads", "", "1", "XNNPACK threads per model run", set_int(threads, 1, 64, "--threads")},
       {"--every", "", "2", "use every N-th frame (2: ~15 fps, as the page sends)",
        set_int(every, 1, 100, "--every")},
       {"--reference", "", "1", "also time MediaPipe Holistic in Chromium (tools/golden)",
@@ -65,7 +66,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
   decode_video(clip, every, [&](const VideoFrame& f) { frames.push_back(f); });
   if (frames.empty()) throw std::runtime_error(clip + ": no frames");
   const auto models = landmarks::HolisticModels::load(models_dir);
-  landmarks::HolisticTracker tracker(models);
+  landmarks::HolisticTracker tracker(models, threads);
 
   std::vector<landmarks::StageTimes> times;
   for (int pass = 0; pass <= runs; ++pass) {
@@ -98,7 +99,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
       {"frame total", total},
       {"frame total, thread CPU time", column([](const auto& t) { return t.total_cpu_ms; })},
   };
-  std::printf("clip %s: %zu frames × %d runs, 1 thread\n", clip.c_str(), frames.size(), runs);
+  std::printf("clip %s: %zu frames × %d runs, %d thread(s)\n", clip.c_str(), frames.size(), runs, threads);
   std::printf("%-38s %8s %8s %6s\n", "stage", "median", "p90", "n");
   for (const auto& r : rows)
     std::printf("%-38s %8.2f %8.2f %6zu\n", r.name, quantile(r.v, 0.5), quantile(r.v, 0.9), r.v.size());

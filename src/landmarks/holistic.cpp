@@ -42,11 +42,11 @@ std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& di
   return m;
 }
 
-HolisticTracker::HolisticTracker(std::shared_ptr<const HolisticModels> models)
+HolisticTracker::HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads)
     : models_(std::move(models)),
-      pose_(models_->pose_detection, models_->pose_landmark),
-      hand_recrop_(models_->hand_recrop),
-      hand_landmark_(models_->hand_landmark) {}
+      pose_(models_->pose_detection, models_->pose_landmark, threads),
+      hand_recrop_(models_->hand_recrop, threads),
+      hand_landmark_(models_->hand_landmark, threads) {}
 
 void HolisticTracker::reset() {
   pose_.reset();

@@ -43,7 +43,9 @@ struct FrameLandmarks {
 // Per-stream tracking state plus its own XNNPACK runtimes. Thread: one at a time.
 class HolisticTracker {
  public:
-  explicit HolisticTracker(std::shared_ptr<const HolisticModels> models);
+  // `threads`: XNNPACK threads inside each model run; 1 (no pool) when the server already runs one
+  // session per core, 2 to cut one stream's latency on an otherwise idle machine.
+  explicit HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads = 1);
 
   // `rgb`: width × height × 3 bytes, rows packed. Frames must come in time order; `timestamp_us`
   // (strictly increasing) is the frame's time, which MediaPipe's ROI smoothing depends on. Without it

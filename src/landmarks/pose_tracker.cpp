@@ -50,9 +50,10 @@ void refine_from_heatmap(std::array<Landmark, mp::kPoseModelLandmarks>& lms, con
 
 }  // namespace
 
-PoseTracker::PoseTracker(std::shared_ptr<const Model> detection, std::shared_ptr<const Model> landmarks)
-    : detection_(std::move(detection)),
-      landmarks_(std::move(landmarks)),
+PoseTracker::PoseTracker(std::shared_ptr<const Model> detection, std::shared_ptr<const Model> landmarks,
+                         int threads)
+    : detection_(std::move(detection), threads),
+      landmarks_(std::move(landmarks), threads),
       anchors_(ssd_anchors(mp::pose_detection_anchor_options())),
       aux_filter_(mp::kPoseAuxFilter.frequency, mp::kPoseAuxFilter.min_cutoff, mp::kPoseAuxFilter.beta,
                   mp::kPoseAuxFilter.derivate_cutoff) {}

@@ -24,7 +24,9 @@ class PoseTracker {
  public:
   // `detection`: pose_detection.tflite; `landmarks`: pose_landmark_full.tflite loaded with the outputs
   // {"Identity" (landmarks), "Identity_1" (pose flag), "Identity_3" (heatmap)}.
-  PoseTracker(std::shared_ptr<const Model> detection, std::shared_ptr<const Model> landmarks);
+  // `threads`: XNNPACK threads per model run (1: none, the server parallelises across sessions).
+  PoseTracker(std::shared_ptr<const Model> detection, std::shared_ptr<const Model> landmarks,
+              int threads = 1);
 
   // The pose in normalised image coordinates, or nullopt when there is none. `timestamp_us` must
   // increase from frame to frame (it drives the ROI smoothing filter).
