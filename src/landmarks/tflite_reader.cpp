@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <optional>
 #include <stdexcept>
 
 #include "landmarks/flatbuffer_access.h"
@@ -31,6 +30,7 @@ struct RawOperator {
   bool folded = false;
 };
 
+// IEEE binary16 → binary32: exponent bias 15 → 127 (hence +112), subnormals renormalised.
 float half_to_float(uint16_t h) {
   const uint32_t sign = (h & 0x8000u) << 16;
   const uint32_t exponent = (h >> 10) & 0x1fu;
@@ -253,6 +253,9 @@ Graph parse_tflite(std::span<const uint8_t> bytes, const std::vector<std::string
   g.outputs = select_outputs(model_outputs, g.tensors, keep_outputs);
   for (size_t i : live_operators(raw, g.tensors, g.outputs)) {
     Operator op = map_operator(fb, raw[i].code, raw[i].custom, raw[i].options, static_cast<int>(i));
+    if (raw[i].outputs.size() != 1)
+      fail(std::string(op_name(op.kind)) + " at operator " + std::to_string(i) + " has " +
+           std::to_string(raw[i].outputs.size()) + " outputs (1 expected)");
     op.inputs = raw[i].inputs;
     op.outputs = raw[i].outputs;
     g.operators.push_back(std::move(op));

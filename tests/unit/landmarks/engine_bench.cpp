@@ -4,9 +4,9 @@
 //   build/landmark_engine_bench [runs=100] [threads=1]
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 #include "landmarks/model.h"

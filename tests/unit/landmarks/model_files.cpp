@@ -17,16 +17,19 @@ std::string models_missing_message() {
   return std::string("model files absent in ") + SUEO_SOURCE_DIR + "/models: run models/fetch.sh first";
 }
 
-std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int height) {
+std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int height, int frame,
+                                    const std::string& crop) {
   const std::string path = std::string(SUEO_SOURCE_DIR) + "/tests/data/clips/" + clip;
-  const std::string command = "ffmpeg -v error -nostdin -i '" + path +
-                              "' -frames:v 1 -vf scale=" + std::to_string(width) + ":" +
-                              std::to_string(height) + " -f rawvideo -pix_fmt rgb24 -";
+  std::string filter = "select=eq(n\\," + std::to_string(frame) + ")";
+  if (!crop.empty()) filter += ",crop=" + crop;
+  filter += ",scale=" + std::to_string(width) + ":" + std::to_string(height);
+  const std::string command = "ffmpeg -v error -nostdin -i '" + path + "' -vf '" + filter +
+                              "' -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) throw std::runtime_error("cannot run ffmpeg");
   std::vector<uint8_t> rgb(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
   if (std::fread(rgb.data(), 1, rgb.size(), pipe.get()) != rgb.size())
-    throw std::runtime_error("ffmpeg gave no frame for " + path);
+    throw std::runtime_error("ffmpeg gave no frame: " + command);
   return rgb;
 }
 

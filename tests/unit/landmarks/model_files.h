@@ -17,9 +17,11 @@ bool model_present(const std::string& name);
 // The message to skip with when models are absent.
 std::string models_missing_message();
 
-// The first frame of a committed KSL clip (tests/data/clips/<clip>), decoded by ffmpeg and scaled to
-// width×height, as packed RGB8. Throws std::runtime_error if ffmpeg fails.
-std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int height);
+// Frame `frame` of a committed KSL clip (tests/data/clips/<clip>, 640×360), decoded by ffmpeg, cut to
+// `crop` (ffmpeg crop "w:h:x:y"; empty = whole frame) and scaled to width×height, as packed RGB8.
+// Throws std::runtime_error if ffmpeg fails.
+std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int height, int frame = 0,
+                                    const std::string& crop = "");
 
 // Fills the runtime's input 0 from an RGB image already at the model's size, mapped to [lo, hi]
 // (MediaPipe: [0, 1] for the landmark models and palm detection, [-1, 1] for pose detection).
