@@ -18,5 +18,7 @@ const std::vector<Command>& commands();
 
 int run_serve(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_extract(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 }  // namespace sueo::app
