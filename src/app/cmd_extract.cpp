@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "app/commands.h"
-#include "app/npz.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "landmarks/holistic.h"
+#include "sign/npz.h"
 
 namespace sueo::app {
 
@@ -56,15 +56,18 @@ int run_extract(const std::vector<std::string>& args) {
     sequences.push_back(std::move(values));
     lengths.push_back(frames);
   }
-  int64_t longest = 0;
-  for (int32_t n : lengths) longest = std::max<int64_t>(longest, n);
-  std::vector<float> x(sequences.size() * longest * landmarks::kFrameValues, 0.0f);
+  size_t longest = 0;
+  for (int32_t n : lengths) longest = std::max(longest, static_cast<size_t>(n));
+  const size_t frame_values = landmarks::kFrameValues;
+  std::vector<float> x(sequences.size() * longest * frame_values, 0.0f);
   for (size_t i = 0; i < sequences.size(); ++i) {
-    std::copy(sequences[i].begin(), sequences[i].end(), x.begin() + i * longest * landmarks::kFrameValues);
+    std::copy(sequences[i].begin(), sequences[i].end(),
+              x.begin() + static_cast<long>(i * longest * frame_values));
   }
-  write_npz(out,
-            {npy_float32("X", {static_cast<int64_t>(sequences.size()), longest, landmarks::kFrameValues}, x),
-             npy_int32("lengths", lengths), npy_strings("files", parsed.positional)});
+  // Deflated like np.savez_compressed (../shared/data's sets): the zero padding shrinks to nothing.
+  sign::write_npz(out, {{"X", sign::npy_float32({sequences.size(), longest, frame_values}, x)},
+                        {"lengths", sign::npy_int32(lengths)},
+                        {"files", sign::npy_strings(parsed.positional)}});
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return 0;
 }
