@@ -1,7 +1,8 @@
 # Every third-party dependency is a Debian 12 package (see scripts/apt-packages.txt).
 
-# Pipeline (no GLib): JPEG, XNNPACK, OpenCV DNN.
+# Pipeline (no GLib): JPEG, XNNPACK, OpenCV DNN, libzip (.npz).
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 find_library(XNNPACK_LIB XNNPACK REQUIRED)
 find_library(PTHREADPOOL_LIB pthreadpool REQUIRED)
 find_library(CPUINFO_LIB cpuinfo REQUIRED)

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "app/commands.h"
-#include "app/npz.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "landmarks/holistic.h"
+#include "sign/npz.h"
 
 namespace sueo::app {
 namespace {
@@ -98,20 +98,22 @@ int run_extract(const std::vector<std::string>& args) {
 
   const auto models = landmarks::HolisticModels::load(models_dir);
   const auto results = extract_all(models, parsed.positional, every, jobs);
-  int64_t longest = 0;
+  size_t longest = 0;
   std::vector<int32_t> lengths;
   for (const auto& r : results) {
     lengths.push_back(r.frames);
-    longest = std::max<int64_t>(longest, r.frames);
+    longest = std::max(longest, static_cast<size_t>(r.frames));
   }
-  std::vector<float> x(results.size() * longest * landmarks::kFrameValues, 0.0f);
+  const size_t frame_values = landmarks::kFrameValues;
+  std::vector<float> x(results.size() * longest * frame_values, 0.0f);
   for (size_t i = 0; i < results.size(); ++i) {
     std::copy(results[i].values.begin(), results[i].values.end(),
-              x.begin() + i * longest * landmarks::kFrameValues);
+              x.begin() + static_cast<long>(i * longest * frame_values));
   }
-  write_npz(out,
-            {npy_float32("X", {static_cast<int64_t>(results.size()), longest, landmarks::kFrameValues}, x),
-             npy_int32("lengths", lengths), npy_strings("files", parsed.positional)});
+  // Deflated like np.savez_compressed (../shared/data's sets): the zero padding shrinks to nothing.
+  sign::write_npz(out, {{"X", sign::npy_float32({results.size(), longest, frame_values}, x)},
+                        {"lengths", sign::npy_int32(lengths)},
+                        {"files", sign::npy_strings(parsed.positional)}});
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return 0;
 }
