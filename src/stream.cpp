@@ -22,6 +22,7 @@ bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext&
   stats_.bytes += frame.jpeg.size();
   stats_.assembly_ms.push_back(frame.complete_ms - frame.first_chunk_ms);
   stats_.complete_ms.push_back(frame.complete_ms);
+  stats_.frame_index.push_back(frame.frame_index);
   if (stats_.t_first_chunk_ms == 0 || frame.first_chunk_ms < stats_.t_first_chunk_ms) {
     stats_.t_first_chunk_ms = frame.first_chunk_ms;
   }
@@ -49,23 +50,27 @@ bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext&
   return true;
 }
 
-nlohmann::json FrameStream::finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
-                                   uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context) {
+FrameStream::Outcome FrameStream::finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
+                                         uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context) {
   stats_.seq = seq;
   if (frames_sent > 0) stats_.expected = frames_sent;
   for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
     stats_.drops.by_reason[i] += assembler_drops.by_reason[i];
   }
   stats_.drops.add(frames::DropReason::kOverloaded, overloaded);
-  nlohmann::json receipt = stats_.to_json(detail);
-  receipt["type"] = "receipt";
-  receipt["seq"] = seq;
-  receipt["t_receipt"] = now_ms;
+  Outcome outcome;
+  outcome.receipt = stats_.to_json(detail);
+  outcome.receipt["type"] = "receipt";
+  outcome.receipt["seq"] = seq;
+  outcome.receipt["t_receipt"] = now_ms;
   if (consumer_) {
-    nlohmann::json extra = consumer_->on_sequence_end(stats_, context);
-    if (extra.is_object()) receipt.update(extra);
+    outcome.result = consumer_->on_sequence_end(stats_, context);
+    if (outcome.result.is_object()) {
+      outcome.result["type"] = "result";
+      outcome.result["seq"] = seq;
+    }
   }
-  return receipt;
+  return outcome;
 }
 
 }  // namespace sueo

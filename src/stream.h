@@ -35,7 +35,7 @@ class FrameConsumer {
   virtual ~FrameConsumer() = default;
   virtual void on_sequence_start(uint32_t /*seq*/, uint32_t /*planned_frames*/) {}
   virtual void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) = 0;
-  // Fields to add to the sequence's receipt (for example the recognised word); may be empty.
+  // The sequence's `result` message (docs/protocol.md §4), or null for none.
   virtual nlohmann::json on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext& context) = 0;
 };
 
@@ -49,10 +49,17 @@ class FrameStream {
   // `error` then says why.
   bool add_frame(frames::AssembledFrame frame, frames::WorkerContext& context, std::string& error);
 
-  // Closes the sequence: merges the assembler's drop counts, asks the consumer for its fields and
-  // returns the receipt (docs/protocol.md §3) with "type": "receipt".
-  nlohmann::json finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
-                        uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context);
+  // What a closed sequence yields: the receipt (docs/protocol.md §3) and the consumer's result (§4,
+  // null without a consumer).
+  struct Outcome {
+    nlohmann::json receipt;
+    nlohmann::json result;
+  };
+
+  // Closes the sequence: merges the assembler's drop counts, builds the receipt and asks the consumer
+  // for its result.
+  Outcome finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
+                 uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context);
 
   uint32_t current_seq() const { return stats_.seq; }
 

@@ -22,7 +22,18 @@ JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
   if (!handle_) throw std::runtime_error("tjInitDecompress failed: " + tj_error(nullptr));
 }
 
-JpegDecoder::~JpegDecoder() { tjDestroy(handle_); }
+JpegDecoder::~JpegDecoder() {
+  if (handle_) tjDestroy(handle_);
+}
+
+// libjpeg-turbo 2.1's tjDecompressHeader3 does not reset the decompressor after an error in the header
+// (e.g. "Empty JPEG image"): every later call on that handle fails with "Bogus marker length" (seen here
+// with 2.1.5; JpegDecoder.RecoversAfterAHeaderError shows it). A fresh handle after a failure costs a
+// few microseconds, and failures are rare.
+void JpegDecoder::reset_handle() {
+  if (handle_) tjDestroy(handle_);
+  handle_ = tjInitDecompress();  // if this fails, decode() tries again next time
+}
 
 bool JpegDecoder::decode(std::span<const uint8_t> jpeg, Image& out, std::string& error, int64_t max_pixels) {
   out.width = out.height = 0;
@@ -31,10 +42,16 @@ bool JpegDecoder::decode(std::span<const uint8_t> jpeg, Image& out, std::string&
     error = "empty JPEG";
     return false;
   }
+  if (!handle_) reset_handle();
+  if (!handle_) {
+    error = "no JPEG decoder: " + tj_error(nullptr);
+    return false;
+  }
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   const auto size = static_cast<unsigned long>(jpeg.size());
   if (tjDecompressHeader3(handle_, jpeg.data(), size, &width, &height, &subsampling, &colorspace) != 0) {
     error = "not a JPEG: " + tj_error(handle_);
+    reset_handle();
     return false;
   }
   if (width <= 0 || height <= 0 || int64_t{width} * height > max_pixels) {
@@ -43,12 +60,14 @@ bool JpegDecoder::decode(std::span<const uint8_t> jpeg, Image& out, std::string&
     return false;
   }
   out.rgb.resize(static_cast<size_t>(width) * height * 3);
-  // STOPONWARNING: libjpeg treats truncated or corrupt entropy-coded data as a warning and fills the rest
-  // of the image with grey; for us such a frame is bad, not a picture.
+  // libjpeg treats truncated or corrupt entropy-coded data as a warning and fills the rest of the image
+  // with grey; for us such a frame is bad, not a picture. TurboJPEG 2.1 returns -1 after a warning either
+  // way; STOPONWARNING makes it stop there instead of decoding the rest of a frame we will drop.
   if (tjDecompress2(handle_, jpeg.data(), size, out.rgb.data(), width, 0, height, TJPF_RGB,
                     TJFLAG_STOPONWARNING) != 0) {
     error = "corrupt JPEG: " + tj_error(handle_);
     out.rgb.clear();
+    reset_handle();
     return false;
   }
   out.width = width;

@@ -26,10 +26,14 @@ class JpegDecoder {
 
   // Decodes `jpeg` into `out` (reusing its buffer). Returns false and sets `error` for data that is not
   // a JPEG, is truncated or corrupt (libjpeg-turbo warnings on truncated data count as errors), or whose
-  // size is outside 1..max_pixels.
+  // size is outside 1..max_pixels. On failure `out` is left empty (0x0). Corruption is caught where
+  // libjpeg notices it (truncation, markers inside the scan, bad headers); entropy-coded data has no
+  // checksum, so some changed bytes decode to a wrong picture without an error.
   bool decode(std::span<const uint8_t> jpeg, Image& out, std::string& error, int64_t max_pixels = 4096LL * 4096);
 
  private:
+  void reset_handle();
+
   void* handle_;  // tjhandle
 };
 

@@ -36,7 +36,10 @@ nlohmann::json SequenceStats::to_json(bool detail) const {
       {"decode_ms", {{"median", percentile(decode_ms, 50)}, {"max", decode_max}}},
       {"assembly_ms", {{"p50", percentile(assembly_ms, 50)}, {"p95", percentile(assembly_ms, 95)}}},
   };
-  if (detail) j["detail"] = {{"decode_ms", decode_ms}, {"assembly_ms", assembly_ms}, {"complete_ms", complete_ms}};
+  if (detail) {
+    j["detail"] = {{"frame_index", frame_index}, {"decode_ms", decode_ms}, {"assembly_ms", assembly_ms},
+                   {"complete_ms", complete_ms}};
+  }
   return j;
 }
 

@@ -24,10 +24,13 @@ struct SequenceStats {
   DropCounts drops;
   std::vector<double> decode_ms;
   std::vector<double> assembly_ms;   // first chunk → complete, per frame
-  std::vector<double> complete_ms;   // server clock per frame index received (bench detail)
+  std::vector<double> complete_ms;   // server clock per frame received, in completion order (bench detail)
+  std::vector<uint32_t> frame_index; // the frame index of each element of complete_ms / assembly_ms
 
-  // The receipt JSON (without "type"): frames, bytes, width/height, times, decode_ms {median,max},
-  // assembly_ms {p50,p95}. `detail` adds per-frame arrays.
+  // The receipt JSON of docs/protocol.md §3 without "type" and "t_receipt" (the sender adds both when it
+  // sends): seq, frames {expected, received, decoded, dropped {each reason}}, bytes, width/height,
+  // t_first_chunk, t_receive, decode_ms {median,max}, assembly_ms {p50,p95}. `detail` adds
+  // "detail": {"frame_index": [...], "decode_ms": [...], "assembly_ms": [...], "complete_ms": [...]}.
   nlohmann::json to_json(bool detail) const;
 };
 

@@ -386,10 +386,13 @@ void Session::end_sequence(const nlohmann::json& message) {
   host_.workers().submit(
       key_,
       [stream, weak, seq, sent, drops, overloaded, detail](frames::WorkerContext& context) {
-        nlohmann::json receipt = stream->finish(seq, sent, drops, overloaded, wall_ms(), detail, context);
-        post_to_main([weak, receipt = std::move(receipt)] {
+        FrameStream::Outcome outcome = stream->finish(seq, sent, drops, overloaded, wall_ms(), detail, context);
+        post_to_main([weak, outcome = std::move(outcome)] {
           Metrics::global().add("sequences.completed");
-          if (auto session = weak.lock()) session->send_json(receipt);
+          if (auto session = weak.lock()) {
+            session->send_json(outcome.receipt);
+            if (outcome.result.is_object()) session->send_json(outcome.result);
+          }
         });
       },
       /*force=*/true);

@@ -124,9 +124,12 @@ async function measure(context, server, n, args) {
     const d = receipt.detail || {};
     decodeMs += (d.decode_ms || []).reduce((a, b) => a + b, 0);
     assembly.push(...(d.assembly_ms || []));
-    // Ordered channel: completion order is frame order when nothing was lost (docs/protocol.md §3).
-    if (receipt.frames.received === page.sent && Array.isArray(d.complete_ms)) {
-      d.complete_ms.forEach((t, i) => lastChunkToComplete.push(t - page.lastChunkSent[i]));
+    // detail.frame_index names the frame of each complete_ms element (docs/protocol.md §3).
+    if (Array.isArray(d.complete_ms) && Array.isArray(d.frame_index)) {
+      d.complete_ms.forEach((t, i) => {
+        const sent = page.lastChunkSent[d.frame_index[i]];
+        if (sent !== undefined) lastChunkToComplete.push(t - sent);
+      });
     }
     totals.planned += page.planned;
     totals.sent += page.sent;

@@ -1,0 +1,185 @@
+#include "frames/worker_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+
+#include "metrics.h"
+#include "test_util.h"
+
+namespace sueo::frames {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A task that holds its worker until opened, and says when it has started. The task holds only shared
+// state, so a Gate may die while its task still runs; declare it after the pool: it is destroyed
+// first and opens itself, so a test that stops early cannot leave the pool's destructor waiting.
+class Gate {
+ public:
+  ~Gate() { open(); }
+  WorkerPool::Task task() {
+    return [started = started_, opened = opened_](WorkerContext&) {
+      started->set_value();
+      opened.wait();
+    };
+  }
+  bool started() { return started_future_.wait_for(10s) == std::future_status::ready; }
+  void open() {
+    if (!is_open_) release_.set_value();
+    is_open_ = true;
+  }
+
+ private:
+  std::shared_ptr<std::promise<void>> started_ = std::make_shared<std::promise<void>>();
+  std::future<void> started_future_ = started_->get_future();
+  std::promise<void> release_;
+  std::shared_future<void> opened_ = release_.get_future().share();
+  bool is_open_ = false;
+};
+
+// Polls `done` for up to 10 s, so that a broken pool fails the test instead of hanging it.
+template <typename F>
+bool eventually(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(WorkerPool, RunsTasksOfOneKeyInOrderOnOneWorker) {
+  constexpr int kThreads = 3, kKeys = 8, kSubmitters = 4, kPerKey = 300;
+  struct Log {
+    std::vector<std::pair<int, int>> entries;  // (submitter, n), appended only by the key's worker
+    std::atomic<int> worker{-1};
+    std::atomic<bool> moved{false};
+  };
+  std::vector<Log> logs(kKeys);
+  {
+    WorkerPool pool(kThreads, kKeys * kSubmitters * kPerKey);  // large enough that nothing is refused
+    ASSERT_EQ(pool.size(), kThreads);
+    std::vector<std::thread> submitters;
+    for (int s = 0; s < kSubmitters; ++s)
+      submitters.emplace_back([&, s] {
+        for (int n = 0; n < kPerKey; ++n)
+          for (int key = 0; key < kKeys; ++key)
+            ASSERT_TRUE(pool.submit(static_cast<uint64_t>(key), [&logs, key, s, n](WorkerContext& context) {
+              Log& log = logs[key];
+              int expected = -1;
+              if (!log.worker.compare_exchange_strong(expected, context.index) && expected != context.index)
+                log.moved = true;
+              log.entries.emplace_back(s, n);
+            }));
+      });
+    for (auto& t : submitters) t.join();
+  }  // drains and joins
+  for (int key = 0; key < kKeys; ++key) {
+    const Log& log = logs[key];
+    ASSERT_EQ(log.entries.size(), static_cast<size_t>(kSubmitters * kPerKey));
+    EXPECT_FALSE(log.moved) << "key " << key << " ran on two workers";
+    EXPECT_EQ(log.worker, key % kThreads);
+    std::vector<int> next(kSubmitters, 0);
+    for (auto [s, n] : log.entries) {
+      ASSERT_EQ(n, next[s]) << "key " << key << ": submitter " << s << "'s tasks ran out of order";
+      ++next[s];
+    }
+  }
+}
+
+TEST(WorkerPool, RefusesPastTheBoundUnlessForced) {
+  WorkerPool pool(1, 3);
+  Gate gate;
+  std::atomic<int> ran{0};
+  auto count = [&](WorkerContext&) { ++ran; };
+  ASSERT_TRUE(pool.submit(0, gate.task()));
+  ASSERT_TRUE(gate.started());  // the worker is busy; its queue is empty
+  EXPECT_EQ(pool.queued(), 0u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.submit(0, count));
+  EXPECT_EQ(pool.queued(), 3u);
+  EXPECT_FALSE(pool.submit(0, count)) << "fourth task past a bound of 3";
+  EXPECT_FALSE(pool.submit(5, count)) << "every key maps to the one worker";
+  EXPECT_EQ(pool.queued(), 3u);
+  EXPECT_TRUE(pool.submit(0, count, true)) << "force ignores the bound";
+  EXPECT_EQ(pool.queued(), 4u);
+  gate.open();
+  ASSERT_TRUE(eventually([&] { return ran == 4; }));
+  EXPECT_EQ(pool.queued(), 0u);
+  EXPECT_TRUE(pool.submit(0, count));
+}
+
+TEST(WorkerPool, BoundIsPerWorker) {
+  WorkerPool pool(2, 1);
+  Gate g0, g1;
+  ASSERT_TRUE(pool.submit(0, g0.task()));
+  ASSERT_TRUE(pool.submit(1, g1.task()));
+  ASSERT_TRUE(g0.started());
+  ASSERT_TRUE(g1.started());
+  EXPECT_TRUE(pool.submit(2, [](WorkerContext&) {}));   // worker 0's one slot
+  EXPECT_FALSE(pool.submit(4, [](WorkerContext&) {}));  // worker 0 full
+  EXPECT_TRUE(pool.submit(3, [](WorkerContext&) {}));   // worker 1 still has room
+}
+
+TEST(WorkerPool, ExceptionInATaskDoesNotEndTheWorker) {
+  auto& errors = Metrics::global().counter("errors.worker_task");
+  const int64_t before = errors.load();
+  std::vector<int> ran;
+  {
+    WorkerPool pool(1, 10);
+    pool.submit(0, [&](WorkerContext&) { ran.push_back(1); });
+    pool.submit(0, [](WorkerContext&) { throw std::runtime_error("task exploded (expected by the test)"); });
+    pool.submit(0, [&](WorkerContext&) { ran.push_back(2); });
+    pool.submit(0, [](WorkerContext&) { throw 42; });
+    pool.submit(0, [&](WorkerContext&) { ran.push_back(3); });
+  }
+  EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(errors.load() - before, 2);
+}
+
+TEST(WorkerPool, DestructorRunsEveryQueuedTask) {
+  std::atomic<int> ran{0};
+  std::promise<void> destroying;
+  {
+    WorkerPool pool(2, 1000);
+    // Each worker waits until the destructor is about to run, then a little longer, so the destructor
+    // starts with 2 x 200 tasks still queued.
+    auto wait = destroying.get_future().share();
+    for (uint64_t key : {0, 1})
+      pool.submit(key, [wait](WorkerContext&) {
+        wait.wait();
+        std::this_thread::sleep_for(50ms);
+      });
+    for (int i = 0; i < 400; ++i) pool.submit(static_cast<uint64_t>(i), [&](WorkerContext&) { ++ran; });
+    EXPECT_GE(pool.queued(), 400u);
+    destroying.set_value();
+  }
+  EXPECT_EQ(ran, 400);
+}
+
+TEST(WorkerPool, EachWorkerLendsItsOwnDecoder) {
+  std::vector<JpegDecoder*> decoders(4, nullptr);
+  std::vector<int> widths(4, 0);
+  {
+    WorkerPool pool(2, 10);
+    for (uint64_t key = 0; key < 4; ++key)
+      pool.submit(key, [&, key](WorkerContext& context) {
+        Image image;
+        std::string error;
+        if (context.jpeg.decode(test::real_jpeg(), image, error)) widths[key] = image.width;
+        decoders[key] = &context.jpeg;
+      });
+  }
+  EXPECT_EQ(widths, (std::vector<int>{640, 640, 640, 640}));
+  EXPECT_EQ(decoders[0], decoders[2]);
+  EXPECT_EQ(decoders[1], decoders[3]);
+  EXPECT_NE(decoders[0], decoders[1]);
+}
+
+TEST(WorkerPool, NeedsAThread) { EXPECT_THROW(WorkerPool(0, 1), std::invalid_argument); }
+
+}  // namespace
+}  // namespace sueo::frames
