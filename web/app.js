@@ -19,8 +19,9 @@
 //   sueo.setLandmarks(on), sueo.landmarks ({received, drawn, last}), sueo.overlayPoint(x, y) (where a
 //                      normalised landmark of the unmirrored frame is drawn, CSS px of the preview box)
 //   sueo.setContinuous(on), sueo.receive(msg) (hand the page a server message, as if from /ws)
+//   sueo.closeCamera() camera off until the next start (a fake camera then replays its file from the top)
 import { Connection, webrtcSupported } from './connection.js';
-import { cameraSupported, openCamera } from './capture.js';
+import { cameraSupported, openCamera, closeCamera } from './capture.js';
 import { SequenceRun } from './sequence.js';
 import { t, translatePage } from './i18n.js';
 import { pageNow } from './clock.js';
@@ -297,6 +298,15 @@ function stop() {
 }
 
 // A server without recognition (no `model` in welcome) would answer `options` with unknown_type.
+// Turns the camera off; the next Start opens it again. Chromium's fake camera then plays its file
+// from the first frame, which lets tests and the bench start a sequence at the start of a clip.
+function stopCamera() {
+  if (app.run) throw new Error('a sequence is running');
+  closeCamera(ui.video);
+  app.camera = null;
+  ui.cam.textContent = t('camera.off');
+}
+
 function setLandmarks(on) {
   ui.showLandmarks.checked = !!on;
   if (recognitionOffered()) app.conn.send({ type: 'options', landmarks: !!on });
@@ -354,7 +364,7 @@ function init() {
   // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
   document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
   window.sueo = {
-    start, stop, connect, prepare, setLandmarks,
+    start, stop, connect, prepare, setLandmarks, closeCamera: stopCamera,
     setContinuous: (on) => { ui.continuous.checked = !!on; },
     receive: (msg) => onServerMessage(msg),
     overlayPoint: (x, y) => app.overlay.pointAt(x, y),
