@@ -186,7 +186,9 @@ void Server::session_closed(const std::string& id) {
   if (sessions_.erase(id) > 0) Metrics::global().add("sessions.closed");
 }
 
-std::unique_ptr<FrameConsumer> Server::make_consumer() { return consumer_factory_ ? consumer_factory_() : nullptr; }
+std::unique_ptr<FrameConsumer> Server::make_consumer(const ConsumerLink& link) {
+  return consumer_factory_ ? consumer_factory_(link) : nullptr;
+}
 
 void Server::route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection, gpointer self) {
   try {
@@ -266,6 +268,7 @@ void Server::handle_healthz(SoupServerMessage* message) {
                 {"frames", frames},
                 {"errors", errors},
                 {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
+                {"model", model_info_},
                 {"counters", counters}});
 }
 

@@ -33,15 +33,18 @@ class Server : public SessionHost {
   const std::vector<std::string>& urls() const { return urls_; }
 
   // Recognition plugs in here: called once per session.
-  void set_consumer_factory(std::function<std::unique_ptr<FrameConsumer>()> factory) {
+  using ConsumerFactory = std::function<std::unique_ptr<FrameConsumer>(const ConsumerLink&)>;
+  void set_consumer_factory(ConsumerFactory factory, nlohmann::json model_info) {
     consumer_factory_ = std::move(factory);
+    model_info_ = std::move(model_info);
   }
 
   // SessionHost
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
-  std::unique_ptr<FrameConsumer> make_consumer() override;
+  std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
+  nlohmann::json model_info() const override { return model_info_; }
 
  private:
   void listen();
@@ -60,7 +63,8 @@ class Server : public SessionHost {
   GObjectPtr<SoupServer> soup_;
   std::unique_ptr<frames::WorkerPool> workers_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
-  std::function<std::unique_ptr<FrameConsumer>()> consumer_factory_;
+  ConsumerFactory consumer_factory_;
+  nlohmann::json model_info_;  // null without a model
   std::vector<std::string> urls_;
   uint64_t next_session_ = 1;
   double started_ms_ = 0;

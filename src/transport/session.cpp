@@ -73,8 +73,7 @@ Session::Session(std::string id, uint64_t key, SessionHost& host, SoupWebsocketC
       host_(host),
       ws_(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))),
       created_ms_(now_ms()),
-      assembler_(limits_of(host.config())),
-      stream_(std::make_shared<FrameStream>(host.make_consumer())) {}
+      assembler_(limits_of(host.config())) {}
 
 Session::~Session() {
   for (gulong handler : ws_handlers_) {
@@ -85,6 +84,14 @@ Session::~Session() {
 void Session::start() {
   const auto self = shared_from_this();
   const auto& config = host_.config();
+  ConsumerLink link;
+  link.send = [weak = weak_from_this()](nlohmann::json message) {
+    post_to_main([weak, message = std::move(message)] {
+      if (auto session = weak.lock()) session->send_json(message);
+    });
+  };
+  link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
+  stream_ = std::make_shared<FrameStream>(host_.make_consumer(link));  // before any channel message
   // Accept messages a bit above the limit so an oversized one can be answered with an error first.
   soup_websocket_connection_set_max_incoming_payload_size(ws_.get(), static_cast<guint64>(config.ws_max_message) * 4);
   soup_websocket_connection_set_keepalive_interval(ws_.get(), 20);
@@ -98,7 +105,8 @@ void Session::start() {
              {"session", id_},
              {"server_time", now_ms()},
              {"config", config.page_config()},
-             {"ice_servers", config.ice_servers()}});
+             {"ice_servers", config.ice_servers()},
+             {"model", host_.model_info()}});
 }
 
 void Session::send_json(const nlohmann::json& message) {
@@ -144,6 +152,8 @@ void Session::on_ws_text(std::string_view text) {
     handle_candidate(message);
   } else if (*type == "ping") {
     handle_ping(message);
+  } else if (*type == "options") {
+    handle_options(message);
   } else {
     send_error("unknown_type", "unknown message type '" + type->substr(0, 64) + "'");
   }
@@ -205,6 +215,15 @@ void Session::handle_ping(const nlohmann::json& message) {
     return;
   }
   send_json({{"type", "pong"}, {"t0", *it}, {"t1", received}, {"t2", now_ms()}});
+}
+
+void Session::handle_options(const nlohmann::json& message) {
+  auto it = message.find("landmarks");
+  if (it == message.end() || !it->is_boolean()) {
+    send_error("bad_message", "options needs a boolean \"landmarks\"");
+    return;
+  }
+  preview_->store(it->get<bool>(), std::memory_order_relaxed);
 }
 
 PeerEvents Session::make_peer_events() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,14 @@
 
 namespace sueo::transport {
 
+// What a consumer may do with its session, from the session's worker: send a message to the page (it is
+// posted to the main loop; dropped if the session is gone) and ask whether the page wants the landmark
+// preview. Any thread.
+struct ConsumerLink {
+  std::function<void(nlohmann::json message)> send;
+  std::function<bool()> preview_enabled;
+};
+
 // What a session needs from the server that owns it. Main thread only.
 class SessionHost {
  public:
@@ -36,7 +45,9 @@ class SessionHost {
   virtual frames::WorkerPool& workers() = 0;
   virtual void session_closed(const std::string& id) = 0;
   // A new consumer for a session's frames (recognition plugs in here); may return nullptr.
-  virtual std::unique_ptr<FrameConsumer> make_consumer() = 0;
+  virtual std::unique_ptr<FrameConsumer> make_consumer(const struct ConsumerLink& link) = 0;
+  // The `model` object of `welcome` (null without a model).
+  virtual nlohmann::json model_info() const = 0;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -64,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_offer(const nlohmann::json& message);
   void handle_candidate(const nlohmann::json& message);
   void handle_ping(const nlohmann::json& message);
+  void handle_options(const nlohmann::json& message);
   void start_sequence(const nlohmann::json& message);
   void end_sequence(const nlohmann::json& message);
   void submit_frame(frames::AssembledFrame frame);
@@ -85,8 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
   frames::FrameAssembler assembler_;  // guarded by assembler_mutex_
   bool detail_ = false;               // guarded by assembler_mutex_: per-frame arrays in the receipt
   std::atomic<uint32_t> overloaded_{0};
+  std::shared_ptr<std::atomic<bool>> preview_ = std::make_shared<std::atomic<bool>>(false);
 
-  std::shared_ptr<FrameStream> stream_;  // used only inside worker tasks
+  std::shared_ptr<FrameStream> stream_;  // made in start(); used only inside worker tasks
 };
 
 }  // namespace sueo::transport
