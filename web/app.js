@@ -4,7 +4,7 @@
 // bench; the page does the same without it:
 //   sueo.start({seconds, fps, width, height, quality, detail})
 //                      → Promise<{receipt, page, timings, result}>; `result` is the recognition entry
-//                        (below), or null when the server has no recognition (no `model` in welcome)
+//                        (below), or null when the server has no model (welcome.model null or absent)
 //   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far) and
 //                      continuous mode
 //   sueo.connect()     → Promise<Connection>: the WebSocket session (the page opens it on load)
@@ -220,11 +220,17 @@ function rememberSequence(seq, tStart) {
   while (app.sequences.size > SEQUENCES_KEPT) app.sequences.delete(app.sequences.keys().next().value);
 }
 
-// The server speaks protocol §4 when its welcome names a model (null: it runs without one and
-// answers each sequence with a word-less result).
+// The server speaks protocol §4 (options, landmarks, results) when its welcome has a `model` key.
 function recognitionOffered() {
   const welcome = app.conn?.welcome;
   return !!welcome && Object.prototype.hasOwnProperty.call(welcome, 'model');
+}
+
+// Start waits for the word only when the server has a model; a server without one may still send
+// a word-less result, which is shown when it comes.
+function resultExpected() {
+  const model = app.conn?.welcome?.model;
+  return !!model && typeof model === 'object';
 }
 
 function showModel(model) {
@@ -267,7 +273,7 @@ async function start(overrides) {
     outcome.offerToOpenMs = conn.timings.offerToOpenMs;
     showReceipt(outcome);
     outcome.result = null;
-    if (recognitionOffered()) {
+    if (resultExpected()) {
       ui.seq.textContent = t('seq.waiting_result');
       outcome.result = await waitForResult(run.seq);
     }
