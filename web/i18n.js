@@ -80,10 +80,10 @@ const TEXT = {
   'chart.total': ['전체', 'total'],
   'chart.transfer': ['전송', 'transfer'],
   'chart.server': ['서버', 'server'],
-  'reason.no_model': ['서버에 모델이 없습니다', 'The server has no model'],
-  'reason.no_body': ['몸이 보이지 않았습니다', 'No body was seen'],
-  'reason.no_pose': ['몸이 보이지 않았습니다', 'No body was seen'],
+  'reason.no_model': ['서버에 분류 모델이 없습니다', 'The server has no classifier model'],
+  'reason.no_body': ['사람이 보이지 않았습니다', 'No person was seen'],
   'reason.no_frames': ['받은 프레임이 없습니다', 'No frame arrived'],
+  'reason.classifier_failed': ['분류기 오류', 'The classifier failed'],
   'reason.other': ['인식하지 못했습니다', 'Not recognised'],
   'error.no_result': ['인식 결과가 오지 않았습니다.', 'No result arrived.'],
 };

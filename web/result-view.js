@@ -18,12 +18,21 @@ export function pct(score) {
   return typeof score === 'number' && Number.isFinite(score) ? `${(score * 100).toFixed(1)} %` : '—';
 }
 
+// The server's reason (docs/protocol.md §4: a string; sueo serve sends an English sentence) → the
+// page's text key. A short code (no_model) is taken as it is.
+const REASONS = [
+  [/without a (classifier )?model|^no_model$/i, 'no_model'],
+  [/no (person|body|pose)|^no_(body|pose)$/i, 'no_body'],
+  [/no frames?|^no_frames$/i, 'no_frames'],
+  [/classifier failed|^classifier_failed$/i, 'classifier_failed'],
+];
+
 // The user-facing text for a result without a word: known reasons in Korean and English, any other
-// reason string as the server sent it.
+// reason as the server sent it after a Korean and English "not recognised".
 export function reasonText(reason) {
-  const key = `reason.${reason}`;
-  const text = t(key);
-  return text === key ? `${t('reason.other')}: ${reason ?? '—'}` : text;
+  const known = REASONS.find(([re]) => re.test(String(reason ?? '')));
+  if (known) return t(`reason.${known[1]}`);
+  return `${t('reason.other')}: ${reason ?? '—'}`;
 }
 
 function el(tag, attrs = {}, text) {

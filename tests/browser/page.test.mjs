@@ -82,12 +82,15 @@ test('a word-less result shows its reason in Korean and English', async () => {
     assert.equal(await page.locator('#word').textContent(), '—');
     assert.equal(await page.locator('#gloss').textContent(), '');
     assert.equal(await page.locator('#reason').isVisible(), true);
-    assert.equal(await page.locator('#reason').textContent(), '서버에 모델이 없습니다 The server has no model');
+    assert.equal(await page.locator('#reason').textContent(), '서버에 분류 모델이 없습니다 The server has no classifier model');
     assert.equal(await page.locator('#top li').count(), 0, 'no stale top 3 from the result before');
+    // sueo serve's own sentences are known too.
+    await page.evaluate(() => window.sueo.receive({ type: 'result', seq: 15, word: null, reason: 'no person was seen in the sequence' }));
+    assert.equal(await page.locator('#reason').textContent(), '사람이 보이지 않았습니다 No person was seen');
     // A reason the page has no text for is still shown, as the server sent it.
     await page.evaluate(() => window.sueo.receive({ type: 'result', seq: 14, word: null, reason: 'too_short' }));
     assert.equal(await page.locator('#reason').textContent(), '인식하지 못했습니다 Not recognised: too_short');
-    assert.equal(await page.locator('#history tr').count(), 3);
+    assert.equal(await page.locator('#history tr').count(), 4);
     assert.match(await page.locator('#history tr').first().textContent(), /too_short/);
   } finally {
     await page.close();
