@@ -303,7 +303,6 @@ function stop() {
   if (app.run && app.run.stop) app.run.stop();
 }
 
-// A server without recognition (no `model` in welcome) would answer `options` with unknown_type.
 // Turns the camera off; the next Start opens it again. Chromium's fake camera then plays its file
 // from the first frame, which lets tests and the bench start a sequence at the start of a clip.
 function stopCamera() {
@@ -313,6 +312,7 @@ function stopCamera() {
   ui.cam.textContent = t('camera.off');
 }
 
+// A server without recognition (no `model` in welcome) would answer `options` with unknown_type.
 function setLandmarks(on) {
   ui.showLandmarks.checked = !!on;
   if (recognitionOffered()) app.conn.send({ type: 'options', landmarks: !!on });

@@ -66,6 +66,8 @@ export class ResultView {
     const { word, gloss, score, reason, top } = this.ui;
     const recognised = typeof entry.word === 'string';
     word.textContent = recognised ? entry.word : '—';
+    // A new word may equal the last one: a short fade-in tells the user it is a new result.
+    if (typeof word.animate === 'function') word.animate([{ opacity: 0.2 }, { opacity: 1 }], { duration: 350 });
     word.dataset.seq = String(entry.seq);
     gloss.textContent = recognised ? (entry.gloss || '') : '';
     score.textContent = recognised ? pct(entry.score) : '';
