@@ -7,15 +7,23 @@
 
 #include "app/commands.h"
 #include "config.h"
+#include "recognizer.h"
 #include "transport/server.h"
 
 namespace sueo::app {
 namespace {
 
-std::vector<Option> serve_options(transport::ServeConfig& c, const std::string& home) {
+struct ModelOptions {
+  std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
+  std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
+};
+
+std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
   const std::string certs = (std::filesystem::path(home) / "certs").string();
   auto turn = [&c](std::string_view text) { c.turn_servers = split_list(text); };
   return {
+      {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
+      {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
@@ -44,11 +52,32 @@ std::vector<Option> serve_options(transport::ServeConfig& c, const std::string& 
   };
 }
 
+// Loads the models once, warms them up and plugs a Recognizer into every session.
+void attach_recognition(transport::Server& server, const ModelOptions& options) {
+  if (options.model.empty()) {
+    std::printf("sueo: no --model: frames are received and decoded, nothing is recognised\n");
+    return;
+  }
+  auto models = RecognitionModels::load(options.models_dir, options.model);
+  const double warm_ms = models->warm_up();
+  std::printf("sueo: model %s (%zu words) loaded and warmed up in %.0f ms\n", models->name.c_str(),
+              models->classifier->labels().size(), warm_ms);
+  server.set_consumer_factory(
+      [models](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
+        auto sink = [link](uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& found) {
+          if (link.preview_enabled()) link.send(landmarks_message(seq, frame, found));
+        };
+        return std::make_unique<Recognizer>(models, sink);
+      },
+      models->describe());
+}
+
 }  // namespace
 
 int run_serve(const std::vector<std::string>& args) {
   transport::ServeConfig config;
-  const auto table = serve_options(config, project_home());
+  ModelOptions models;
+  const auto table = serve_options(config, models, project_home());
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
     std::printf("%s", format_help("sueo serve [options]", table).c_str());
@@ -61,6 +90,7 @@ int run_serve(const std::vector<std::string>& args) {
   }
   gst_init(nullptr, nullptr);
   transport::Server server(config);
+  attach_recognition(server, models);
   return server.run();
 }
 

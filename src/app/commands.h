@@ -17,5 +17,8 @@ struct Command {
 const std::vector<Command>& commands();
 
 int run_serve(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
+int run_extract(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 }  // namespace sueo::app

@@ -1,0 +1,134 @@
+// `sueo eval`: scores a sign model on a labelled landmark set (.npz): accuracy per class, confusion
+// matrix, and a last line of JSON for scripts. Dataset class names are mapped to the model's words
+// through models/vocabulary.json — the same table training uses.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "config.h"
+#include "sign/classifier.h"
+#include "sign/landmark_set.h"
+#include "sign/vocabulary.h"
+
+namespace sueo::app {
+namespace {
+
+struct EvalOptions {
+  std::string model;
+  std::string data;
+  std::string vocabulary;
+};
+
+// Model label index for a dataset class: through the vocabulary, else the class name itself as a
+// word or gloss (a user's model with its own labels). -1 when nothing matches.
+int label_for(const std::string& name, const sign::Vocabulary& vocabulary,
+              const std::vector<sign::Label>& labels) {
+  const std::string word = vocabulary.word_for(name).value_or(name);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].word == word || labels[i].word == name || labels[i].gloss == name)
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void print_confusion(const std::vector<std::vector<int>>& confusion, const std::vector<sign::Label>& labels,
+                     const std::vector<int>& rows) {
+  std::set<int> cols(rows.begin(), rows.end());
+  for (size_t i : std::vector<size_t>(rows.begin(), rows.end())) {
+    for (size_t j = 0; j < labels.size(); ++j) {
+      if (confusion[i][j] > 0) cols.insert(static_cast<int>(j));
+    }
+  }
+  std::printf("\nconfusion matrix (rows: true, columns: predicted; numbers are label indices above)\n%8s",
+              "");
+  for (int j : cols) std::printf("%5d", j);
+  std::printf("\n");
+  for (int i : rows) {
+    std::printf("%8d", i);
+    for (int j : cols) std::printf("%5d", confusion[static_cast<size_t>(i)][static_cast<size_t>(j)]);
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+int run_eval(const std::vector<std::string>& args) {
+  EvalOptions options;
+  const std::string home = project_home();
+  const std::vector<Option> table = {
+      {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign model (ONNX, docs/model.md)",
+       set_string(options.model)},
+      {"--data", "", "", "labelled landmark set (.npz: X, lengths, y + classes or labels)",
+       set_string(options.data)},
+      {"--vocabulary", "SUEO_VOCABULARY", home + "/models/vocabulary.json",
+       "class-name reconciliation table shared with training", set_string(options.vocabulary)},
+  };
+  const auto parsed = parse_options(table, args);
+  if (parsed.help_requested) {
+    std::printf("%s", format_help("sueo eval [--model M] --data FILE.npz", table).c_str());
+    return 0;
+  }
+  if (options.data.empty()) throw ConfigError("--data FILE.npz is required (see --help)");
+
+  const auto model = sign::ClassifierModel::load(options.model);
+  sign::Classifier classifier(model, 3);
+  const auto vocabulary = sign::Vocabulary::load(options.vocabulary);
+  const auto set = sign::load_landmark_set(options.data);
+  const auto& labels = model->labels();
+
+  std::vector<std::vector<int>> confusion(labels.size(), std::vector<int>(labels.size(), 0));
+  std::map<std::string, int> unmatched;
+  std::vector<double> ms;
+  int n = 0, top1 = 0, top3 = 0;
+  for (size_t i = 0; i < set.sequences.size(); ++i) {
+    const int truth = label_for(set.classes[i], vocabulary, labels);
+    if (truth < 0) {
+      ++unmatched[set.classes[i]];
+      continue;
+    }
+    if (set.sequences[i].empty()) continue;
+    const auto result = classifier.classify(set.sequences[i]);
+    ms.push_back(result.ms);
+    ++n;
+    ++confusion[static_cast<size_t>(truth)][static_cast<size_t>(result.top.front().index)];
+    top1 += result.top.front().index == truth;
+    top3 +=
+        std::any_of(result.top.begin(), result.top.end(), [&](const auto& p) { return p.index == truth; });
+  }
+  std::printf("model %s (%zu labels, T=%d), data %s\n\n", options.model.c_str(), labels.size(),
+              model->frames(), options.data.c_str());
+  std::printf("%5s  %-28s %6s %8s\n", "label", "word (gloss)", "n", "top-1");
+  std::vector<int> rows;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    int total = 0;
+    for (int v : confusion[i]) total += v;
+    if (total == 0) continue;
+    rows.push_back(static_cast<int>(i));
+    const std::string name = labels[i].word + " (" + labels[i].gloss + ")";
+    std::printf("%5zu  %s %6d %8.3f\n", i, name.c_str(), total, static_cast<double>(confusion[i][i]) / total);
+  }
+  for (const auto& [name, count] : unmatched) {
+    std::printf("  not in the model's vocabulary, skipped: %s (%d)\n", name.c_str(), count);
+  }
+  print_confusion(confusion, labels, rows);
+  std::sort(ms.begin(), ms.end());
+  nlohmann::json summary = {
+      {"accuracy", n ? static_cast<double>(top1) / n : 0.0},
+      {"top3", n ? static_cast<double>(top3) / n : 0.0},
+      {"n", n},
+      {"unmatched", static_cast<int>(set.sequences.size()) - n},
+      {"ms_median", ms.empty() ? 0.0 : ms[ms.size() / 2]},
+      {"model", options.model},
+      {"data", options.data},
+  };
+  std::printf("\naccuracy %.4f  top-3 %.4f  n %d\n%s\n", summary["accuracy"].get<double>(),
+              summary["top3"].get<double>(), n, summary.dump().c_str());
+  return n > 0 ? 0 : 1;
+}
+
+}  // namespace sueo::app

@@ -1,0 +1,108 @@
+#include "landmarks/holistic.h"
+
+#include <time.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "landmarks/holistic_constants.h"
+
+namespace sueo::landmarks {
+
+namespace {
+
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void put_hand(FrameLandmarks& out, int offset, const HandLandmarks& hand) {
+  for (int i = 0; i < mp::kHandLandmarks; ++i) {
+    out.values[offset + 3 * i] = hand[i].x;
+    out.values[offset + 3 * i + 1] = hand[i].y;
+    out.values[offset + 3 * i + 2] = hand[i].z;
+  }
+}
+
+HandFromPose hand_points(const PoseLandmarks& pose, int wrist, int pinky, int index) {
+  return {pose[wrist], pose[pinky], pose[index]};
+}
+
+}  // namespace
+
+std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& dir) {
+  auto m = std::make_shared<HolisticModels>();
+  m->pose_detection = Model::load(dir + "/pose_detection.tflite");
+  // Segmentation and world landmarks are not used: pruning them saves ~5 ms a frame.
+  m->pose_landmark =
+      Model::load(dir + "/pose_landmark_full.tflite", {"Identity", "Identity_1", "Identity_3"});
+  m->hand_recrop = Model::load(dir + "/hand_recrop.tflite");
+  m->hand_landmark = Model::load(dir + "/hand_landmark_full.tflite", {"Identity", "Identity_1"});
+  return m;
+}
+
+HolisticTracker::HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads)
+    : models_(std::move(models)),
+      pose_(models_->pose_detection, models_->pose_landmark, threads),
+      hand_recrop_(models_->hand_recrop, threads),
+      hand_landmark_(models_->hand_landmark, threads) {}
+
+void HolisticTracker::reset() {
+  pose_.reset();
+  left_.reset();
+  right_.reset();
+}
+
+FrameLandmarks HolisticTracker::process(const uint8_t* rgb, int width, int height, StageTimes* times) {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return process_at(rgb, width, height, std::chrono::duration_cast<std::chrono::microseconds>(now).count(),
+                    times);
+}
+
+FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
+                                           StageTimes* times) {
+  if (rgb == nullptr || width <= 0 || height <= 0)
+    throw std::invalid_argument("HolisticTracker: empty image");
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = times ? thread_cpu_ms() : 0.0;
+  const ImageSize image{width, height};
+  FrameLandmarks out;
+  const auto pose = pose_.process(rgb, image, timestamp_us, times);
+  if (pose) {
+    out.pose = true;
+    for (int i = 0; i < mp::kPoseLandmarks; ++i) {
+      const Landmark& lm = (*pose)[i];
+      out.values[4 * i] = lm.x;
+      out.values[4 * i + 1] = lm.y;
+      out.values[4 * i + 2] = lm.z;
+      out.values[4 * i + 3] = lm.visibility;
+    }
+    // hand_landmarks_left_and_right_cpu.pbtxt
+    const auto left =
+        left_.process(hand_recrop_, hand_landmark_, rgb, image,
+                      hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), times);
+    const auto right =
+        right_.process(hand_recrop_, hand_landmark_, rgb, image,
+                       hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), times);
+    if (left) {
+      out.left_hand = true;
+      put_hand(out, kLeftHandOffset, *left);
+    }
+    if (right) {
+      out.right_hand = true;
+      put_hand(out, kRightHandOffset, *right);
+    }
+  } else {
+    left_.reset();
+    right_.reset();
+  }
+  if (times) {
+    times->total_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    times->total_cpu_ms = thread_cpu_ms() - cpu_start;
+  }
+  return out;
+}
+
+}  // namespace sueo::landmarks

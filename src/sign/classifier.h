@@ -1,0 +1,94 @@
+// The sign classifier: an ONNX model that maps a landmark sequence to scores over a vocabulary of KSL
+// words (contract: docs/model.md), run with OpenCV 4.6 DNN.
+//
+// Two objects, as in whisper.cpp's "weights loaded once, state per stream":
+//  * ClassifierModel — the file read, validated against the contract and its labels parsed, once at
+//    startup. Immutable after load(): share one shared_ptr<const ClassifierModel> with every worker.
+//  * Classifier — one per worker thread: its own cv::dnn::Net (built from the model's bytes in memory)
+//    because cv::dnn::Net::forward is not thread-safe. A Net costs ~weights size in memory (1–2 MB
+//    for the default model) and saves a lock on the hot path; docs/model.md has the measurements.
+// Thread: ClassifierModel: any thread. Classifier: one thread at a time (the worker that owns it).
+#pragma once
+
+#include <memory>
+#include <opencv2/dnn.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sign/layout.h"
+
+namespace sueo::sign {
+
+struct Label {
+  std::string word;   // Korean word (what the user sees)
+  std::string gloss;  // English gloss
+};
+
+struct Prediction {
+  std::string word;
+  std::string gloss;
+  float score = 0;
+  int index = -1;
+};
+
+struct Classification {
+  std::string word;
+  std::string gloss;
+  float score = 0;
+  std::vector<Prediction> top;  // best first
+  double ms = 0;                // fit_to_model + forward
+};
+
+// Thrown when a model file does not meet the contract; what() says exactly what is wrong.
+struct ModelError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class ClassifierModel {
+ public:
+  // Reads, validates and warms up (one forward pass on zeros). Throws ModelError.
+  static std::shared_ptr<const ClassifierModel> load(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  const std::vector<Label>& labels() const { return labels_; }
+  int frames() const { return frames_; }            // T the model takes; 0 when T is dynamic
+  int trim_margin() const { return trim_margin_; }  // frames kept around the hand-visible span
+  bool softmax_needed() const { return softmax_; }  // the model outputs logits, not probabilities
+  size_t size_bytes() const { return bytes_.size(); }
+  std::vector<std::string> operators() const { return operators_; }
+
+  // A new cv::dnn::Net for this model (what each Classifier owns).
+  cv::dnn::Net make_net() const;
+
+ private:
+  ClassifierModel() = default;
+  std::string path_;
+  std::string bytes_;
+  std::vector<Label> labels_;
+  std::vector<std::string> operators_;
+  int frames_ = 0;
+  int trim_margin_ = 4;
+  bool softmax_ = false;
+};
+
+class Classifier {
+ public:
+  explicit Classifier(std::shared_ptr<const ClassifierModel> model, size_t top_k = 5);
+
+  // Fits the raw sequence to the model (trim + resample, resample.h) and classifies it. Throws
+  // std::invalid_argument on an empty sequence.
+  Classification classify(const Sequence& frames);
+
+  // The model's scores (probabilities) for a sequence that already has the model's T frames.
+  std::vector<float> scores(const Sequence& fitted);
+
+  const ClassifierModel& model() const { return *model_; }
+
+ private:
+  std::shared_ptr<const ClassifierModel> model_;
+  cv::dnn::Net net_;
+  size_t top_k_;
+};
+
+}  // namespace sueo::sign

@@ -1,0 +1,106 @@
+// `sueo extract` end to end: the real binary on a committed clip, its .npz read back by numpy (the
+// training tools' reader), values checked against MediaPipe's golden landmarks for the same clip.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kRepo = SUEO_SOURCE_DIR;
+
+std::string run(const std::string& cmd, int* status) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (pipe && (n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
+  *status = pipe ? pclose(pipe.release()) : -1;
+  return out;
+}
+
+TEST(Extract, WritesNumpyReadableLandmarksCloseToMediaPipe) {
+  if (!fs::exists(kRepo / "models/pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  int status = 0;
+  run("/usr/bin/python3 -c 'import numpy' 2>/dev/null", &status);
+  if (status != 0) GTEST_SKIP() << "/usr/bin/python3 with numpy (python3-numpy) missing";
+
+  const fs::path out = fs::temp_directory_path() / ("sueo_extract_test_" + std::to_string(getpid()) + ".npz");
+  const std::string clip_a = (kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4").string();
+  const std::string clip_b = (kRepo / "tests/data/clips/c07_me_s11_e109e858.mp4").string();
+  run(std::string(SUEO_BINARY) + " extract '" + clip_a + "' '" + clip_b + "' --every 2 --out '" +
+          out.string() + "' --models '" + (kRepo / "models").string() + "' 2>&1",
+      &status);
+  ASSERT_EQ(status, 0);
+
+  // Shapes and keys as ../shared/data's sets; pose x, y against the golden file of clip a. extract's
+  // frames come from GStreamer (videoconvert), the golden tool's from ffmpeg (swscale): pixels differ
+  // by ~1.5 levels, which moves MediaPipe itself by pose x, y median 0.0012, p95 0.008 and flips the
+  // right hand's presence on 5 of 25 frames (measured: MediaPipe on both decoders' frames; on the same
+  // GStreamer frames extract matches MediaPipe to 1e-5). So: issue 3's bounds for the pose, and the
+  // hand check only catches a swapped or lost hand.
+  const std::string check = R"PY(
+import json, sys, numpy as np
+d = np.load(sys.argv[1])
+assert sorted(d.files) == ['X', 'files', 'lengths'], d.files
+X, lengths, files = d['X'], d['lengths'], d['files']
+assert X.dtype == np.float32 and X.shape == (2, 25, 258), (X.dtype, X.shape)
+assert list(lengths) == [25, 19], lengths
+assert files[1].endswith('c07_me_s11_e109e858.mp4'), files
+assert not X[1, 19:].any(), 'padding must be zeros'
+g = json.load(open(sys.argv[2]))
+err = np.concatenate([np.abs(np.array(f['pose']).reshape(33, 4)[:, :2] - X[0, i, :132].reshape(33, 4)[:, :2]).ravel()
+                      for i, f in enumerate(g['frames'])])
+print('pose xy vs golden: median %.5f p95 %.5f' % (np.median(err), np.percentile(err, 95)))
+assert np.median(err) <= 0.005 and np.percentile(err, 95) <= 0.015
+right = sum(bool(X[0, i, 195:].any()) == (f['right_hand'] is not None) for i, f in enumerate(g['frames']))
+assert right >= 0.7 * len(g['frames']), right
+assert not X[0, :, 132:195].any(), 'c09 shows one hand only: the right'
+)PY";
+  const fs::path script =
+      fs::temp_directory_path() / ("sueo_extract_check_" + std::to_string(getpid()) + ".py");
+  FILE* f = fopen(script.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs(check.c_str(), f);
+  fclose(f);
+  const std::string report =
+      run("/usr/bin/python3 '" + script.string() + "' '" + out.string() + "' '" +
+              (kRepo / "tests/data/golden/c09_face_s11_c6804109.json").string() + "' 2>&1",
+          &status);
+  std::printf("%s", report.c_str());
+  EXPECT_EQ(status, 0) << report;
+  fs::remove(out);
+  fs::remove(script);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BenchLandmarks, PrintsStagesAndAJsonSummary) {
+  if (!fs::exists(kRepo / "models/pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  int status = 0;
+  const std::string clip = (kRepo / "tests/data/clips/c07_me_s11_e109e858.mp4").string();
+  const std::string out =
+      run(std::string(SUEO_BINARY) + " bench landmarks --runs 1 --reference 0 --json --clip '" + clip +
+              "' --models '" + (kRepo / "models").string() + "' 2>&1",
+          &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("hand landmarks (both hands)"), std::string::npos) << out;
+  const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
+  EXPECT_EQ(summary["frames"], 19);  // c07 has 37 frames: every 2nd, one timed run
+  EXPECT_GT(summary["frame_ms_median"].get<double>(), 1.0);
+  EXPECT_GE(summary["frame_ms_p90"].get<double>(), summary["frame_ms_median"].get<double>());
+  EXPECT_GT(summary["frame_cpu_ms_median"].get<double>(), 1.0);
+  EXPECT_TRUE(summary["reference_ms_median"].is_null());  // --reference 0
+}
+
+}  // namespace

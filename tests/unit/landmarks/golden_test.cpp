@@ -1,0 +1,210 @@
+// Golden test: our Holistic port against MediaPipe Holistic itself (tests/data/golden/*.json, made by
+// tools/golden/golden.mjs from the committed clips). Both sides get the same frames (tools/golden/
+// frames.sh: ffmpeg, every 2nd frame, raw RGB) in the same order with the same timestamps.
+//
+// Tolerances, per part over the frames where both sides find it. Issue 3 asks for x, y error median
+// ≤ 0.005 and p95 ≤ 0.015 (normalised) and hand presence agreeing on ≥ 95 % of frames. The port
+// matches MediaPipe to its 5-decimal rounding (x, y median < 1e-5, p95 ≤ 4e-5 and max ≤ 2.1e-4 on
+// every clip and part; z and visibility alike), so we assert much tighter bounds: at the issue's
+// bounds, changing the hand ROI scale 2.7 → 2.6 still passed (p95 0.011); at these it fails, as do a
+// changed heatmap kernel, aux filter beta or crop sampling convention. The headroom (50× the worst
+// measured p95) leaves room for XNNPACK's kernels on another CPU summing in another order.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "landmarks/holistic.h"
+
+namespace sueo::landmarks {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kRepo = SUEO_SOURCE_DIR;
+
+constexpr double kXyMedian = 0.0005, kXyP95 = 0.002, kPresence = 0.95;
+// z is relative depth (pose: to the hip centre; hands: to the wrist), scaled like x; it matches as
+// closely as x, y (median ≤ 1e-5, p95 ≤ 3e-5), so the same bounds apply.
+constexpr double kZMedian = 0.0005, kZP95 = 0.002;
+// Pose visibility (a sigmoid, 0–1) follows the same crops; measured p95 ≤ 3e-5.
+constexpr double kVisibilityP95 = 0.002;
+
+struct Errors {
+  std::vector<double> xy, z, visibility;
+  int frames = 0, agree = 0, both = 0;
+};
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
+}
+
+// `crop` ("W:H:X:Y" or empty): crop every frame first, as the golden tool's --crop does.
+std::vector<uint8_t> decode_frames(const fs::path& clip, int every, const std::string& crop = "") {
+  const std::string cmd = (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " +
+                          std::to_string(every) + " '" + crop + "'";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) return {};
+  std::vector<uint8_t> data;
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) data.insert(data.end(), buf, buf + n);
+  return data;
+}
+
+void compare(Errors& e, const nlohmann::json& golden, bool ours_present, const float* ours, int points,
+             int stride) {
+  const bool theirs_present = !golden.is_null();
+  ++e.frames;
+  e.agree += theirs_present == ours_present;
+  if (!theirs_present || !ours_present) return;
+  ++e.both;
+  for (int i = 0; i < points; ++i) {
+    e.xy.push_back(std::fabs(golden[i * stride].get<double>() - ours[i * stride]));
+    e.xy.push_back(std::fabs(golden[i * stride + 1].get<double>() - ours[i * stride + 1]));
+    e.z.push_back(std::fabs(golden[i * stride + 2].get<double>() - ours[i * stride + 2]));
+    if (stride == 4)
+      e.visibility.push_back(std::fabs(golden[i * stride + 3].get<double>() - ours[i * stride + 3]));
+  }
+}
+
+std::string row(const std::string& name, const Errors& e) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(5) << std::left << std::setw(12) << name << std::right << std::setw(5)
+    << e.both << "/" << std::setw(3) << e.frames << std::setw(9) << quantile(e.xy, 0.5) << std::setw(9)
+    << quantile(e.xy, 0.95) << std::setw(9) << quantile(e.xy, 1.0) << std::setw(9) << quantile(e.z, 0.5)
+    << std::setw(9) << quantile(e.z, 0.95) << std::setw(9) << quantile(e.visibility, 0.95) << std::setw(8)
+    << std::setprecision(3) << (e.frames ? 100.0 * e.agree / e.frames : 0) << "%";
+  return s.str();
+}
+
+TEST(HolisticGolden, MatchesMediaPipe) {
+  const fs::path models = kRepo / "models";
+  if (!fs::exists(models / "pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
+  std::vector<fs::path> files;
+  // SUEO_GOLDEN_DIR: check other golden files (e.g. of more clips) made by tools/golden/golden.mjs.
+  const char* dir = std::getenv("SUEO_GOLDEN_DIR");
+  for (const auto& entry : fs::directory_iterator(dir ? fs::path(dir) : kRepo / "tests/data/golden")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_FALSE(files.empty());
+
+  const auto loaded = HolisticModels::load(models.string());
+  std::map<std::string, Errors> total;
+  std::ostringstream table;
+  table << "part         both/frames  xy_med   xy_p95   xy_max    z_med    z_p95  vis_p95  presence\n";
+  const char* dump = std::getenv("SUEO_GOLDEN_DUMP");  // a directory: write our landmarks there as JSON
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    const auto golden = nlohmann::json::parse(in);
+    const int width = golden["width"], height = golden["height"], every = golden["every"];
+    const auto crop = golden.value("crop", nlohmann::json());
+    auto rgb = decode_frames(kRepo / "tests/data/clips" / golden["clip"].get<std::string>(), every,
+                             crop.is_string() ? crop.get<std::string>() : "");
+    const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
+    // Files made with --blank K:N have N black frames before frame K: the pose is lost and found again.
+    if (golden.value("blank", nlohmann::json()).is_string()) {
+      const std::string blank = golden["blank"];
+      const size_t at = std::stoul(blank), count = std::stoul(blank.substr(blank.find(':') + 1));
+      rgb.insert(rgb.begin() + static_cast<std::ptrdiff_t>(at * frame_bytes), count * frame_bytes, 0);
+    }
+    ASSERT_EQ(rgb.size(), frame_bytes * golden["frames"].size()) << file;
+
+    HolisticTracker tracker(loaded);
+    std::map<std::string, Errors> clip;
+    nlohmann::json ours = nlohmann::json::array();
+    for (size_t i = 0; i < golden["frames"].size(); ++i) {
+      const auto& g = golden["frames"][i];
+      const int64_t t_us = g["t_ms"].get<int64_t>() * 1000;
+      // Files made with --reset 1 run MediaPipe's pose detector on every frame: so do we.
+      if (golden.value("reset_every_frame", false)) tracker.reset();
+      const FrameLandmarks f = tracker.process_at(rgb.data() + i * frame_bytes, width, height, t_us);
+      compare(clip["pose"], g["pose"], f.pose, f.values.data(), 33, 4);
+      compare(clip["left_hand"], g["left_hand"], f.left_hand, f.values.data() + kLeftHandOffset, 21, 3);
+      compare(clip["right_hand"], g["right_hand"], f.right_hand, f.values.data() + kRightHandOffset, 21, 3);
+      if (dump)
+        ours.push_back(
+            {{"values", f.values}, {"pose", f.pose}, {"left", f.left_hand}, {"right", f.right_hand}});
+    }
+    if (dump) std::ofstream(fs::path(dump) / file.filename()) << ours.dump();
+    for (auto& [part, e] : clip) {
+      table << row(part, e) << "  " << file.stem().string().substr(0, 12)
+            << (golden.value("reset_every_frame", false) ? " (detect)" : "")
+            << (golden.value("blank", nlohmann::json()).is_string() ? " (lost)" : "")
+            << (crop.is_string() ? " (crop)" : "") << "\n";
+      Errors& t = total[part];
+      t.xy.insert(t.xy.end(), e.xy.begin(), e.xy.end());
+      t.z.insert(t.z.end(), e.z.begin(), e.z.end());
+      t.visibility.insert(t.visibility.end(), e.visibility.begin(), e.visibility.end());
+      t.frames += e.frames;
+      t.agree += e.agree;
+      t.both += e.both;
+    }
+  }
+  for (auto& [part, e] : total) table << row(part, e) << "  all clips\n";
+  std::cout << table.str();
+
+  for (auto& [part, e] : total) {
+    SCOPED_TRACE(part);
+    ASSERT_GT(e.both, 0);
+    EXPECT_LE(quantile(e.xy, 0.5), kXyMedian);
+    EXPECT_LE(quantile(e.xy, 0.95), kXyP95);
+    EXPECT_LE(quantile(e.z, 0.5), kZMedian);
+    EXPECT_LE(quantile(e.z, 0.95), kZP95);
+    EXPECT_LE(quantile(e.visibility, 0.95), kVisibilityP95);
+    EXPECT_GE(static_cast<double>(e.agree) / e.frames, kPresence);
+  }
+}
+
+// The server runs one tracker per session on several worker threads, all sharing one HolisticModels:
+// two streams at once must give bit for bit what each gives alone.
+TEST(HolisticThreads, StreamsSharingModelsMatchOneAtATime) {
+  const fs::path models = kRepo / "models";
+  if (!fs::exists(models / "pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
+  const int width = 640, height = 360;
+  const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
+  const auto rgb = decode_frames(kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4", 2);
+  const size_t frames = rgb.size() / frame_bytes;
+  ASSERT_GT(frames, 10u);
+  const auto loaded = HolisticModels::load(models.string());
+  auto run_clip = [&](std::vector<FrameLandmarks>& out) {
+    HolisticTracker tracker(loaded);
+    for (size_t i = 0; i < frames; ++i) {
+      out.push_back(tracker.process_at(rgb.data() + i * frame_bytes, width, height, 66667 * (i + 1)));
+    }
+  };
+  std::vector<FrameLandmarks> alone, a, b;
+  run_clip(alone);
+  std::thread ta([&] { run_clip(a); }), tb([&] { run_clip(b); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(a.size(), frames);
+  ASSERT_EQ(b.size(), frames);
+  int hands = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    EXPECT_EQ(a[i].values, alone[i].values) << "frame " << i;
+    EXPECT_EQ(b[i].values, alone[i].values) << "frame " << i;
+    hands += alone[i].right_hand;
+  }
+  EXPECT_GT(hands, 0);  // the comparison covered the hand path too
+}
+
+}  // namespace
+}  // namespace sueo::landmarks

@@ -1,0 +1,109 @@
+"""Landmark datasets (.npz), the shared vocabulary (models/vocabulary.json) and group splits.
+
+A dataset file is an .npz with
+  X        [N, T_max, 258] float32, zero-padded after `lengths`
+  lengths  [N] int
+  labels   one of: `y` [N] int indexing `classes` [C] str, or `labels` [N] str (class names)
+and optionally, to say who signed what (splits never mix a group between train and test):
+  signers          [N] int/str   one id per signer
+  files            [N] str       source files; a `_s<digits>_` part names the signer (KSL-77 names)
+  recording_index  [N] int       KETI: recording_index // 3 is the signer, % 3 the camera view
+  seq_ids          [N] str       "<class>/<n>", used to order takes within a class
+Without any signer information the set is one session per class (ksl-emergency10): it can only be
+split by time (the last takes of each class held out), which still shares the session.
+"""
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Vocabulary:
+    words: list  # [{"word", "gloss", "aliases"}]
+    alias: dict = field(default_factory=dict)  # class name -> index into words
+
+    @staticmethod
+    def load(path):
+        with open(path, encoding="utf-8") as f:
+            words = json.load(f)["words"]
+        alias = {}
+        for index, entry in enumerate(words):
+            for name in [entry["word"]] + entry.get("aliases", []):
+                if alias.get(name, index) != index:
+                    raise ValueError(f"{path}: '{name}' names two words")
+                alias[name] = index
+        return Vocabulary(words, alias)
+
+    def index(self, class_name):
+        if class_name not in self.alias:
+            raise KeyError(f"class '{class_name}' is not in the vocabulary (add it to models/vocabulary.json)")
+        return self.alias[class_name]
+
+
+@dataclass
+class Dataset:
+    name: str
+    sequences: list  # [n_i, 258] float32 each, unpadded
+    classes: list  # dataset class name per sequence
+    groups: np.ndarray  # signer id per sequence, or None
+    order: np.ndarray  # take number within its class (for time splits)
+    group_kind: str
+
+
+def _strings(array):
+    return [str(s) for s in array.tolist()]
+
+
+def dataset_name(path):
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) or os.path.basename(path)
+
+
+def load_npz(path):
+    d = np.load(path, allow_pickle=False)
+    X = d["X"]
+    lengths = d["lengths"] if "lengths" in d.files else np.full(len(X), X.shape[1])
+    if "labels" in d.files:
+        classes = _strings(d["labels"])
+    else:
+        names = _strings(d["classes"])
+        classes = [names[int(i)] for i in d["y"]]
+    sequences = [np.ascontiguousarray(X[i, :int(lengths[i])], dtype=np.float32) for i in range(len(X))]
+    groups, kind = None, "session (no signer ids)"
+    if "signers" in d.files:
+        groups, kind = np.array(_strings(d["signers"])), "signer (signers)"
+    elif "files" in d.files:
+        found = [re.search(r"_s(\d+)_", os.path.basename(f)) for f in _strings(d["files"])]
+        if all(found):
+            groups, kind = np.array([m.group(1) for m in found]), "signer (from file names)"
+    elif "recording_index" in d.files:
+        groups, kind = d["recording_index"].astype(np.int64) // 3, "signer (recording_index // 3)"
+    order = np.arange(len(X))
+    if "seq_ids" in d.files:
+        order = np.array([int(s.rsplit("/", 1)[-1]) if s.rsplit("/", 1)[-1].isdigit() else i
+                          for i, s in enumerate(_strings(d["seq_ids"]))])
+    return Dataset(dataset_name(path), sequences, classes, groups, order, kind)
+
+
+def time_split(dataset, test_fraction=0.2):
+    """Per class: the last `test_fraction` of takes (by take number) are test."""
+    test = np.zeros(len(dataset.classes), dtype=bool)
+    classes = np.array(dataset.classes)
+    for name in sorted(set(dataset.classes)):
+        idx = np.flatnonzero(classes == name)
+        idx = idx[np.argsort(dataset.order[idx], kind="stable")]
+        cut = int(round(len(idx) * (1 - test_fraction)))
+        test[idx[cut:]] = True
+    return test
+
+
+def group_folds(dataset, folds):
+    """Signer-grouped folds: groups sorted, dealt round-robin. Returns a list of test masks."""
+    groups = sorted(set(dataset.groups.tolist()))
+    masks = []
+    for k in range(folds):
+        held = set(groups[k::folds])
+        masks.append(np.array([g in held for g in dataset.groups.tolist()]))
+    return masks

@@ -1,0 +1,80 @@
+"""The classifier network and its ONNX export (contract: docs/model.md)."""
+import json
+
+import onnx
+import torch
+from torch import nn
+
+from sueo_prep import DEFAULT_TRIM_MARGIN, FRAME, Preprocess
+
+OPSET = 11  # OpenCV 4.6's ONNX importer reads opset 11 graphs (Reduce/Clip/Slice attribute forms)
+
+
+class TemporalCNN(nn.Module):
+    """Preprocess (in-graph normalisation) -> three temporal convolutions -> mean over time -> linear
+    -> softmax. Convolutions are Conv2d with (k, 1) kernels over [B, F, T, 1]: the 2-D form is the
+    one every OpenCV DNN backend handles. ReLU only (Debian torch 1.13's GELU backward is unreliable,
+    see notes/training-baseline.md)."""
+
+    def __init__(self, classes, frames, width=128, dropout=0.3):
+        super().__init__()
+        self.frames = frames
+        self.prep = Preprocess(frames)
+        f = self.prep.features
+
+        def block(cin, cout, k):
+            return nn.Sequential(nn.Conv2d(cin, cout, (k, 1), padding=(k // 2, 0), bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU())
+
+        self.body = nn.Sequential(block(f, width, 5), block(width, width, 5), nn.MaxPool2d((2, 1)),
+                                  block(width, width, 3), nn.AdaptiveAvgPool2d(1))
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(width, classes)
+
+    def logits(self, x):
+        h = self.prep(x).permute(0, 2, 1).unsqueeze(3)  # [B, F, T, 1]
+        h = self.body(h).flatten(1)
+        return self.head(self.dropout(h))
+
+    def forward(self, x):
+        return torch.softmax(self.logits(x), dim=1)
+
+
+def export_onnx(model, path, frames, labels, extra_meta=None, trim_margin=DEFAULT_TRIM_MARGIN):
+    """Writes the model with its contract in metadata_props: labels (word + gloss), frames, trim
+    margin, output kind."""
+    model.eval()
+    example = torch.zeros(1, frames, FRAME)
+    torch.onnx.export(model, example, path, opset_version=OPSET, input_names=["landmarks"],
+                      output_names=["scores"], do_constant_folding=True)
+    proto = onnx.load(path)
+    _drop_identities(proto)
+    meta = {
+        "sueo.labels": json.dumps(labels, ensure_ascii=False),
+        "sueo.trim_margin": str(trim_margin),
+        "sueo.output": "probabilities",
+        "sueo.layout": "holistic258",
+    }
+    meta.update(extra_meta or {})
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key = key
+        entry.value = value
+    proto.producer_name = "sueo tools/train"
+    onnx.checker.check_model(proto)
+    onnx.save(proto, path)
+    return proto
+
+
+def _drop_identities(proto):
+    """torch's exporter shares equal constants through Identity nodes (e.g. the zero biases of an
+    untrained model); OpenCV 4.6 cannot import an Identity fed by an initializer, so give each
+    consumer its own copy of the constant instead."""
+    graph = proto.graph
+    inits = {t.name: t for t in graph.initializer}
+    for node in [n for n in graph.node if n.op_type == "Identity" and n.input[0] in inits]:
+        copy = graph.initializer.add()
+        copy.CopyFrom(inits[node.input[0]])
+        copy.name = node.output[0]
+        graph.node.remove(node)

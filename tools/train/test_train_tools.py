@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Unit tests of the training tools that need no shared data (CTest: sign.python_tools).
+
+  /usr/bin/python3 tools/train/test_train_tools.py
+"""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity_fixture import synthetic_sequence  # noqa: E402
+from sueo_augment import augment  # noqa: E402
+from sueo_data import Vocabulary, group_folds, load_npz, time_split  # noqa: E402
+from sueo_prep import Preprocess, prepare  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def write_set(path, n_per_class, names, **extra):
+    rng = np.random.default_rng(0)
+    labels, seqs = [], []
+    for name in names:
+        for _ in range(n_per_class):
+            seqs.append(synthetic_sequence(rng, int(rng.integers(20, 40))))
+            labels.append(name)
+    X = np.zeros((len(seqs), 40, 258), dtype=np.float32)
+    for i, s in enumerate(seqs):
+        X[i, :len(s)] = s
+    np.savez_compressed(path, X=X, lengths=np.array([len(s) for s in seqs]), labels=np.array(labels), **extra)
+
+
+class LoaderTest(unittest.TestCase):
+    def test_a_ksl77_style_set_plugs_in_and_splits_by_signer(self):
+        names = ["hi", "meat", "face"]
+        files = [f"videos/c0{k}_{n}_s{s:02d}_abcd.mp4" for k, n in enumerate(names) for s in (1, 3, 5, 7)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ksl77_holistic258.npz")
+            write_set(path, 4, names, files=np.array(files))
+            d = load_npz(path)
+        self.assertEqual(d.group_kind, "signer (from file names)")
+        self.assertEqual(sorted(set(d.groups.tolist())), ["01", "03", "05", "07"])
+        vocab = Vocabulary.load(os.path.join(REPO, "models", "vocabulary.json"))
+        self.assertEqual(vocab.words[vocab.index("meat")]["word"], "만나다")
+        for mask in group_folds(d, 2):  # no signer on both sides of any fold
+            self.assertFalse(set(d.groups[mask].tolist()) & set(d.groups[~mask].tolist()))
+
+    def test_a_set_without_signers_is_split_by_time(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "session.npz")
+            write_set(path, 10, ["a", "b"], seq_ids=np.array([f"{c}/{i}" for c in "ab" for i in range(10)]))
+            d = load_npz(path)
+        self.assertIsNone(d.groups)
+        test = time_split(d)
+        self.assertEqual(int(test.sum()), 4)  # the last 2 takes of each class
+        self.assertTrue(all(d.order[test] >= 8))
+
+    def test_vocabulary_refuses_an_alias_for_two_words(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "v.json")
+            with open(path, "w") as f:
+                f.write('{"words": [{"word": "a", "aliases": ["x"]}, {"word": "b", "aliases": ["x"]}]}')
+            with self.assertRaises(ValueError):
+                Vocabulary.load(path)
+
+
+class PreprocessTest(unittest.TestCase):
+    def test_features_ignore_where_and_how_big_the_body_is(self):
+        seq = prepare(synthetic_sequence(np.random.default_rng(1), 50))
+        moved = seq.copy()
+        for lo, hi, step in ((0, 132, 4), (132, 195, 3), (195, 258, 3)):
+            for axis in (0, 1):
+                cols = np.arange(lo + axis, hi, step)
+                present = moved[:, cols] != 0
+                moved[:, cols] = np.where(present, 0.1 + 0.8 * moved[:, cols], 0)
+            zcols = np.arange(lo + 2, hi, step)
+            moved[:, zcols] *= 0.8
+        prep = Preprocess(48)
+        with torch.no_grad():
+            a = prep(torch.from_numpy(seq)[None])
+            b = prep(torch.from_numpy(moved)[None])
+        self.assertLess(float((a - b).abs().max()), 1e-4)
+
+    def test_augmentation_keeps_absent_parts_absent(self):
+        rng = np.random.default_rng(2)
+        seq = synthetic_sequence(rng, 60, hands="right")
+        for _ in range(20):
+            out = augment(seq, 48, rng)
+            self.assertEqual(out.shape, (48, 258))
+            self.assertFalse(np.any(out[:, 132:195]))  # the left hand never appears
+
+
+if __name__ == "__main__":
+    unittest.main()
