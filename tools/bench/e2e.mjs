@@ -120,7 +120,7 @@ function printTable(rows) {
     ['words right', (r) => `${r.correct} / ${r.sequences}`],
   ];
   for (const [label, get] of lines) {
-    console.log(label.padEnd(50) + rows.map((r) => String(get(r)).padStart(20)).join(''));
+    console.log(label.padEnd(50) + rows.map((r) => String(get(r)).padStart(26)).join(''));
   }
 }
 
