@@ -8,14 +8,17 @@
 //     arrived less when the last frame went out), p50/p95; and the total T_end − T_start p50;
 //   - frames: sent by the pages, used by the classifier, dropped on the way (server), skipped on the
 //     pages (encoder or send buffer busy);
-//   - server CPU, % of one core (utime+stime of the server from /proc/<pid>/stat over the window);
+//   - server CPU, % of one core (utime+stime of the server from /proc/<pid>/stat over the window),
+//     and per frame sent (ms of CPU: what a frame costs whatever else the machine runs);
 //   - medians of the per-stage timings the results carry (decode, landmarks, queue wait:
 //     per-sequence medians; classifier, after the last frame);
 //   - how many words were right (the clip's label), as a check that the pipeline did real work.
 // The last line printed is JSON: one object for one stream count, an array of objects (one per
 // count, in --streams order) for several. Each has streams, server_ms_p50, server_ms_p95,
 // overhead_ms_p50, overhead_ms_p95, total_ms_p50, dropped_frames, page_skipped_frames,
-// server_cpu_pct, stages_ms, correct, sequences.
+// server_cpu_pct, server_cpu_ms_per_frame, stages_ms, correct, sequences.
+// Run under `nice -n 10` on a shared machine, the server inherits the niceness: its latencies then
+// include waiting for a core (compare server_cpu_ms_per_frame with the landmarks stage's wall time).
 //
 //   tools/bench/e2e [--streams 1,2,3,4] [--sequences 3] [--passes 1] [--clips c01,c07,...]
 //                   [--model FILE] [--workers N]
@@ -86,6 +89,8 @@ async function measure(streams, server, n, args) {
     dropped_frames: sum((r) => r.result?.frames?.dropped),
     page_skipped_frames: sum((r) => r.page.encodeSkipped + r.page.sendSkipped),
     server_cpu_pct: round(cpu.pct, 1),
+    // Load-independent: what one frame costs the server (transport, decode, landmarks, classifier).
+    server_cpu_ms_per_frame: round((cpu.cpuS * 1000) / Math.max(1, sum((r) => r.page.sent)), 1),
     stages_ms: {
       decode: stage((s) => s.decode?.median),
       landmarks: stage((s) => s.landmarks?.median),
@@ -114,7 +119,7 @@ function printTable(rows) {
     ['  capture ms p50 (last frame sent − T_start)', (r) => r.capture_ms_p50],
     ['  transfer ms p50 (T_receive − T_start)', (r) => r.transfer_ms_p50],
     ['frames sent / used / dropped / page-skipped', (r) => `${r.frames_sent} / ${r.frames_used} / ${r.dropped_frames} / ${r.page_skipped_frames}`],
-    ['server CPU % of a core', (r) => r.server_cpu_pct],
+    ['server CPU % of a core / CPU ms per frame', (r) => `${r.server_cpu_pct} / ${r.server_cpu_ms_per_frame}`],
     ['stage medians ms: decode / landmarks', (r) => `${r.stages_ms.decode} / ${r.stages_ms.landmarks}`],
     ['  queue wait / classifier / after last', (r) => `${r.stages_ms.queue_wait} / ${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],
     ['words right', (r) => `${r.correct} / ${r.sequences}`],
