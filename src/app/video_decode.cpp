@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -61,10 +62,21 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
   return true;
 }
 
+void throw_on_error(GstBus* bus, const std::string& path) {
+  GstPtr<GstMessage> message(gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR));
+  if (!message) return;
+  GError* err = nullptr;
+  gst_message_parse_error(message.get(), &err, nullptr);
+  const std::string text = err ? err->message : "unknown error";
+  if (err) g_error_free(err);
+  throw std::runtime_error(path + ": " + text);
+}
+
 }  // namespace
 
 void decode_video(const std::string& path, int every,
                   const std::function<void(const VideoFrame&)>& on_frame) {
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": no such file");
   gst_init(nullptr, nullptr);
   const std::string description = "filesrc location=\"" + escape(path) +
                                   "\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
@@ -81,25 +93,27 @@ void decode_video(const std::string& path, int every,
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error(path + ": cannot start decoding");
   }
-  VideoFrame frame;
-  for (int64_t index = 0;; ++index) {
-    GstSample* raw = nullptr;
-    g_signal_emit_by_name(sink.get(), "pull-sample", &raw);  // appsink action signal: null at EOS/error
-    if (raw == nullptr) break;
-    GstPtr<GstSample> sample(raw);
-    if (index % every != 0) continue;
-    if (!copy_sample(sample.get(), frame)) throw std::runtime_error(path + ": unreadable video frame");
-    on_frame(frame);
-  }
+  // pull-sample would block forever when decoding fails (an error reaches the bus, not the sink):
+  // wait in short slices and look at the bus in between.
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
-  GstPtr<GstMessage> message(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
-  if (message) {
-    GError* err = nullptr;
-    gst_message_parse_error(message.get(), &err, nullptr);
-    const std::string text = err ? err->message : "unknown error";
-    if (err) g_error_free(err);
-    throw std::runtime_error(path + ": " + text);
+  VideoFrame frame;
+  int64_t index = 0;
+  for (;;) {
+    GstSample* raw = nullptr;
+    g_signal_emit_by_name(sink.get(), "try-pull-sample", static_cast<GstClockTime>(100 * GST_MSECOND), &raw);
+    if (raw != nullptr) {
+      GstPtr<GstSample> sample(raw);
+      if (index++ % every != 0) continue;
+      if (!copy_sample(sample.get(), frame)) throw std::runtime_error(path + ": unreadable video frame");
+      on_frame(frame);
+      continue;
+    }
+    throw_on_error(bus.get(), path);
+    gboolean eos = FALSE;
+    g_object_get(sink.get(), "eos", &eos, nullptr);
+    if (eos) break;
   }
+  throw_on_error(bus.get(), path);
 }
 
 }  // namespace sueo::app
