@@ -1,36 +1,67 @@
-// The page: connects to the server, opens the camera on Start, streams one sequence and shows the
-// server's receipt and the timings. window.sueo is a small hook for tests and the bench; the page
-// does the same without it:
-//   sueo.start({seconds, fps, width, height, quality, detail}) → Promise<{receipt, page, timings}>
-//   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far)
+// The page: connects to the server, opens the camera on Start, streams one sequence (or one after
+// another in continuous mode), shows the server's receipt, the recognised word and the latencies, and
+// optionally the server's landmarks over the preview. window.sueo is a small hook for tests and the
+// bench; the page does the same without it:
+//   sueo.start({seconds, fps, width, height, quality, detail})
+//                      → Promise<{receipt, page, timings, result}>; `result` is the recognition entry
+//                        (below), or null when the server has no model (welcome.model null or absent)
+//   sueo.stop()        ends the running sequence early (sequence-end with the frames sent so far) and
+//                      continuous mode
 //   sueo.connect()     → Promise<Connection>: the WebSocket session (the page opens it on load)
 //   sueo.prepare()     → camera, then the DataChannel (Start does this first)
 //   sueo.state         'idle' | 'connecting' | 'ready' (WebSocket) | 'signaling' | 'open' (DataChannel)
 //                      | 'closed' | 'failed' | 'unsupported'
-//   sueo.lastReceipt, sueo.lastResult, sueo.offset ({offset, delay, samples}), sueo.config (welcome),
-//   sueo.errors ([{code, message}]), sueo.connection (timings of the handshake)
+//   sueo.lastReceipt, sueo.offset ({offset, delay, samples}), sueo.config (welcome config),
+//   sueo.model (welcome.model), sueo.errors ([{code, message}]), sueo.connection (the Connection)
+//   sueo.lastResult    the last recognition entry: the server's `result` message plus tStart, tEnd,
+//                      offset (page side) and totalMs, transferMs, serverMs (docs/protocol.md §4)
+//   sueo.results       the history shown in the table (oldest first, last 20)
+//   sueo.setLandmarks(on), sueo.landmarks ({received, drawn, last}), sueo.overlayPoint(x, y) (where a
+//                      normalised landmark of the unmirrored frame is drawn, CSS px of the preview box)
+//   sueo.setContinuous(on), sueo.receive(msg) (hand the page a server message, as if from /ws)
+//   sueo.closeCamera() camera off until the next start (a fake camera then replays its file from the top)
 import { Connection, webrtcSupported } from './connection.js';
-import { cameraSupported, openCamera } from './capture.js';
+import { cameraSupported, openCamera, closeCamera } from './capture.js';
 import { SequenceRun } from './sequence.js';
 import { t, translatePage } from './i18n.js';
+import { pageNow } from './clock.js';
+import { ResultHistory, makeEntry } from './results.js';
+import { ResultView, fmt } from './result-view.js';
+import { LandmarkOverlay } from './overlay.js';
 
 const DEFAULTS = { fps: 15, width: 640, height: 480, quality: 0.7, seconds: 10 };
+// How long after the receipt the word may take: the server's queue may still hold frames of this
+// and other sessions' sequences, and then runs the classifier.
+const RESULT_TIMEOUT_MS = 20000;
+// Sequences whose start time is kept for results that arrive late (after a stop, say).
+const SEQUENCES_KEPT = 8;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   video: $('preview'), start: $('start'), stop: $('stop'), conn: $('conn-state'), cam: $('cam-state'),
   seq: $('seq-state'), error: $('error'), offset: $('offset'), rtt: $('rtt'), openMs: $('open-ms'),
-  receipt: $('receipt'), timings: $('timings'),
+  receipt: $('receipt'), timings: $('timings'), model: $('model'),
+  continuous: $('continuous'), showLandmarks: $('show-landmarks'), overlay: $('overlay'),
 };
+const resultView = new ResultView({
+  word: $('word'), gloss: $('gloss'), score: $('score'), reason: $('reason'), top: $('top'),
+  latency: $('latency'), stages: $('stages'), history: $('history'), chart: $('chart'),
+});
 
 const app = {
   conn: null,
   connecting: null,
   camera: null,
   run: null,
-  receiptWaiters: new Map(),  // seq → resolve
+  receiptWaiters: new Map(),  // seq → {resolve, reject}
+  resultWaiters: new Map(),   // seq → {resolve, reject}
+  sequences: new Map(),       // seq → {tStart} of recent sequences (insertion order: oldest first)
+  arrived: new Map(),         // seq → entry: results that came before anyone waited for them
+  history: new ResultHistory(),
   lastReceipt: null,
-  lastResult: null,
+  stopRequested: false,       // Stop pressed: no further sequence in continuous mode
+  landmarks: { received: 0 },
+  overlay: null,
   errors: [],
 };
 
@@ -50,8 +81,10 @@ function errorText(error) {
 function setConnState(state) {
   if (state === 'failed' || state === 'closed') {
     // A receipt can no longer come over this connection: end the waits now, not at their timeout.
-    const waiters = [...app.receiptWaiters.values()];
+    const waiters = [...app.receiptWaiters.values(), ...app.resultWaiters.values()];
     app.receiptWaiters.clear();
+    app.resultWaiters.clear();
+    app.overlay?.clear();
     for (const w of waiters) w.reject(Object.assign(new Error(t('error.ws_closed')), { code: 'ws_closed' }));
     if (app.run && app.run.stop) app.run.stop();  // no use filming into a closed channel
   }
@@ -64,10 +97,6 @@ function updateButtons() {
   const unsupported = ui.conn.dataset.state === 'unsupported';
   ui.start.disabled = unsupported || !!app.run;
   ui.stop.disabled = !app.run;
-}
-
-function fmt(value, digits = 1) {
-  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '—';
 }
 
 // Effective sequence settings: the server's welcome config, then the page URL (?seconds=3), then
@@ -109,8 +138,10 @@ function connect() {
     },
   });
   app.conn = conn;
-  app.connecting = conn.connect().then(() => {
+  app.connecting = conn.connect().then((welcome) => {
     showError('');
+    showModel(welcome.model);
+    if (ui.showLandmarks.checked && recognitionOffered()) conn.send({ type: 'options', landmarks: true });
     return conn;
   }).finally(() => { app.connecting = null; });
   return app.connecting;
@@ -135,7 +166,29 @@ function onServerMessage(msg) {
       waiter.resolve(msg);
     }
   } else if (msg.type === 'result') {
-    app.lastResult = msg;
+    onResult(msg);
+  } else if (msg.type === 'landmarks') {
+    app.landmarks.received += 1;
+    if (ui.showLandmarks.checked) app.overlay?.draw(msg);
+  }
+}
+
+// T_end is taken first thing: the total latency ends when the word reached the page.
+function onResult(msg) {
+  const tEnd = pageNow();
+  const clock = app.conn?.clock.best();
+  const entry = makeEntry(msg, {
+    tStart: app.sequences.get(msg.seq)?.tStart ?? null, tEnd, offset: clock ? clock.offset : null,
+  });
+  app.history.add(entry);
+  resultView.show(entry, app.history.entries);
+  const waiter = app.resultWaiters.get(msg.seq);
+  if (waiter) {
+    app.resultWaiters.delete(msg.seq);
+    waiter.resolve(entry);
+  } else {
+    app.arrived.set(msg.seq, entry);
+    while (app.arrived.size > SEQUENCES_KEPT) app.arrived.delete(app.arrived.keys().next().value);
   }
 }
 
@@ -143,6 +196,47 @@ function waitForReceipt(seq) {
   if (app.lastReceipt && app.lastReceipt.seq === seq) return Promise.resolve(app.lastReceipt);
   if (app.conn.state !== 'open') return Promise.reject(new Error(t('error.ws_closed')));
   return new Promise((resolve, reject) => app.receiptWaiters.set(seq, { resolve, reject }));
+}
+
+function waitForResult(seq) {
+  const early = app.arrived.get(seq);
+  if (early) {
+    app.arrived.delete(seq);
+    return Promise.resolve(early);
+  }
+  if (app.conn.state !== 'open') return Promise.reject(new Error(t('error.ws_closed')));
+  let timer;
+  return new Promise((resolve, reject) => {
+    timer = setTimeout(() => {
+      app.resultWaiters.delete(seq);
+      reject(new Error(`${t('error.no_result')} (${RESULT_TIMEOUT_MS / 1000} s)`));
+    }, RESULT_TIMEOUT_MS);
+    app.resultWaiters.set(seq, { resolve, reject });
+  }).finally(() => clearTimeout(timer));
+}
+
+function rememberSequence(seq, tStart) {
+  app.sequences.set(seq, { tStart });
+  while (app.sequences.size > SEQUENCES_KEPT) app.sequences.delete(app.sequences.keys().next().value);
+}
+
+// The server speaks protocol §4 (options, landmarks, results) when its welcome has a `model` key.
+function recognitionOffered() {
+  const welcome = app.conn?.welcome;
+  return !!welcome && Object.prototype.hasOwnProperty.call(welcome, 'model');
+}
+
+// Start waits for the word only when the server has a model; a server without one may still send
+// a word-less result, which is shown when it comes.
+function resultExpected() {
+  const model = app.conn?.welcome?.model;
+  return !!model && typeof model === 'object';
+}
+
+function showModel(model) {
+  if (model === undefined) ui.model.textContent = '—';
+  else if (!model) ui.model.textContent = t('model.none');
+  else ui.model.textContent = `${model.name} (${model.labels} ${t('model.labels')})`;
 }
 
 async function ensureCamera(options) {
@@ -168,17 +262,23 @@ async function start(overrides) {
   updateButtons();
   try {
     const { conn, options } = await prepare(overrides);
-    app.run = new SequenceRun(conn, ui.video, options);
+    const run = new SequenceRun(conn, ui.video, options);
+    app.run = run;
     ui.seq.textContent = t('seq.sending');
-    const result = await app.run.run((seq) => {
+    const outcome = await run.run((seq, tStart) => {
+      rememberSequence(seq, tStart);
       ui.seq.textContent = t('seq.waiting');
       return waitForReceipt(seq);
     });
-    result.offerToOpenMs = conn.timings.offerToOpenMs;
-    app.lastResult = result;
+    outcome.offerToOpenMs = conn.timings.offerToOpenMs;
+    showReceipt(outcome);
+    outcome.result = null;
+    if (resultExpected()) {
+      ui.seq.textContent = t('seq.waiting_result');
+      outcome.result = await waitForResult(run.seq);
+    }
     ui.seq.textContent = t('seq.done');
-    showReceipt(result);
-    return result;
+    return outcome;
   } catch (error) {
     ui.seq.textContent = '';
     showError(error.code ? errorText(error) : error.message);
@@ -189,8 +289,34 @@ async function start(overrides) {
   }
 }
 
+// Start: one sequence, or in continuous mode the next as soon as the word of the last arrived,
+// until Stop, an error, or the box is unticked.
+async function startClicked() {
+  app.stopRequested = false;
+  do {
+    await start();
+  } while (ui.continuous.checked && !app.stopRequested && app.conn?.state === 'open');
+}
+
 function stop() {
+  app.stopRequested = true;
   if (app.run && app.run.stop) app.run.stop();
+}
+
+// Turns the camera off; the next Start opens it again. Chromium's fake camera then plays its file
+// from the first frame, which lets tests and the bench start a sequence at the start of a clip.
+function stopCamera() {
+  if (app.run) throw new Error('a sequence is running');
+  closeCamera(ui.video);
+  app.camera = null;
+  ui.cam.textContent = t('camera.off');
+}
+
+// A server without recognition (no `model` in welcome) would answer `options` with unknown_type.
+function setLandmarks(on) {
+  ui.showLandmarks.checked = !!on;
+  if (recognitionOffered()) app.conn.send({ type: 'options', landmarks: !!on });
+  if (!on) app.overlay?.clear();
 }
 
 // An epoch time as local time of day with milliseconds, and the raw number beside it.
@@ -237,15 +363,23 @@ function showReceipt({ receipt, page, timings }) {
 
 function init() {
   translatePage(document);
-  ui.start.addEventListener('click', () => { start().catch(() => {}); });
+  app.overlay = new LandmarkOverlay(ui.overlay, ui.video);
+  ui.start.addEventListener('click', () => { startClicked().catch(() => {}); });
   ui.stop.addEventListener('click', stop);
+  ui.showLandmarks.addEventListener('change', () => setLandmarks(ui.showLandmarks.checked));
   // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
   document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
   window.sueo = {
-    start, stop, connect, prepare,
+    start, stop, connect, prepare, setLandmarks, closeCamera: stopCamera,
+    setContinuous: (on) => { ui.continuous.checked = !!on; },
+    receive: (msg) => onServerMessage(msg),
+    overlayPoint: (x, y) => app.overlay.pointAt(x, y),
     get state() { return app.conn ? app.conn.state : (webrtcSupported() ? 'idle' : 'unsupported'); },
     get lastReceipt() { return app.lastReceipt; },
-    get lastResult() { return app.lastResult; },
+    get lastResult() { return app.history.last; },
+    get results() { return app.history.entries.slice(); },
+    get landmarks() { return { received: app.landmarks.received, drawn: app.overlay.drawn, last: app.overlay.last }; },
+    get model() { return app.conn?.welcome ? app.conn.welcome.model : undefined; },
     get offset() { return app.conn?.clock.best() || null; },
     get config() { return app.conn?.welcome?.config || null; },
     get errors() { return app.errors.slice(); },

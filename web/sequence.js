@@ -33,13 +33,14 @@ export class SequenceRun {
 
   get seq() { return this.sender.info.seq; }
 
-  // Resolves with {receipt, page, timings} once the receipt has arrived.
+  // Resolves with {receipt, page, timings} once the receipt has arrived. waitForReceipt(seq, tStart)
+  // is called once sequence-end is sent.
   async run(waitForReceipt) {
     await this.capture();
     await this.submitChain;
     const summary = await this.sender.end();
     if (summary.tStart === null) throw new Error('no frame could be sent');
-    const receipt = await withTimeout(waitForReceipt(this.seq), RECEIPT_TIMEOUT_MS, 'receipt');
+    const receipt = await withTimeout(waitForReceipt(this.seq, summary.tStart), RECEIPT_TIMEOUT_MS, 'receipt');
     return { receipt, page: this.pageStats(summary), timings: this.timings(summary, receipt) };
   }
 

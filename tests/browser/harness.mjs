@@ -27,6 +27,12 @@ export function makeY4m(clip, out, { width = 640, height = 480, fps = 15 } = {})
   return out;
 }
 
+// The y4m of a clip for the fake camera, in the build directory: <clip>_640x480_<fps>.y4m.
+export function clipY4m(clipFile, { fps = 15 } = {}) {
+  const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_640x480_${fps}.y4m`);
+  return makeY4m(clipFile, out, { fps });
+}
+
 export function tempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
@@ -76,4 +82,18 @@ function clockTicksPerSecond() {
     }
   }
   return ticksPerSecond;
+}
+
+// One recognition sequence on a page of the server, started at the first frame of the fake camera's
+// clip: the camera is closed and reopened (Chromium's file camera then plays from the top) and the
+// sequence lasts `seconds` (one pass of the clip: its frame count / fps). Resolves with what the
+// page's hook returns, minus the per-frame arrays: {result, receipt, page, timings}.
+export function playClipSequence(page, seconds) {
+  return page.evaluate(async (seconds) => {
+    window.sueo.closeCamera();
+    const r = await window.sueo.start({ seconds });
+    const { lastChunkSent, captureTimes, ...sent } = r.page;
+    const { detail, ...receipt } = r.receipt;
+    return { result: r.result, receipt, page: sent, timings: r.timings };
+  }, seconds);
 }

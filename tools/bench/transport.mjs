@@ -19,62 +19,27 @@
 // is what a browser without pc.sctp sends and what gives assembly some work.
 import path from 'node:path';
 import {
-  DEFAULT_CLIP, buildDir, launchChromium, makeY4m, processCpuSeconds, startServer,
+  DEFAULT_CLIP, buildDir, launchChromium, makeY4m, startServer,
 } from '../../tests/browser/harness.mjs';
+import { cpuMeter, openPages, parseFlags, percentile, round } from './common.mjs';
 
 const TARGETS = { cpu_transport_pct_per_stream: 5, assembly_p95_ms: 20, offer_to_open_ms: 100 };
+
+const USAGE = 'usage: node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5] ' +
+  '[--max-chunk-bytes N] [--handshakes N]';
 
 function parseArgs(argv) {
   const args = {
     pages: [1, 4], sequences: 3, seconds: 5, fps: 15, maxChunkBytes: null, handshakes: 7,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=');
-    const value = () => inline ?? argv[++i];
-    if (flag === '--pages') args.pages = value().split(',').map(Number);
-    else if (flag === '--sequences') args.sequences = Number(value());
-    else if (flag === '--seconds') args.seconds = Number(value());
-    else if (flag === '--max-chunk-bytes') args.maxChunkBytes = Number(value());
-    else if (flag === '--handshakes') args.handshakes = Number(value());
-    else if (flag === '--help') {
-      console.log('usage: node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5] ' +
-        '[--max-chunk-bytes N] [--handshakes N]');
-      process.exit(0);
-    } else throw new Error(`unknown option ${flag}`);
-  }
+  parseFlags(argv, {
+    '--pages': (v) => { args.pages = v.split(',').map(Number); },
+    '--sequences': (v) => { args.sequences = Number(v); },
+    '--seconds': (v) => { args.seconds = Number(v); },
+    '--max-chunk-bytes': (v) => { args.maxChunkBytes = Number(v); },
+    '--handshakes': (v) => { args.handshakes = Number(v); },
+  }, USAGE);
   return args;
-}
-
-// Linear interpolation between closest ranks (as the server's receipt does).
-function percentile(values, p) {
-  if (values.length === 0) return null;
-  const sorted = values.slice().sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
-}
-
-const round = (v, d = 2) => (v === null || !Number.isFinite(v) ? null : Number(v.toFixed(d)));
-
-// Opens the pages one after another, each connected before the next starts: offer → open is then
-// the handshake of one new session on a server already holding the others (idle), not a contest of
-// simultaneous handshakes for 2 cores.
-async function openPages(context, url, count) {
-  const pages = [];
-  const handshakes = [];
-  for (let i = 0; i < count; i++) {
-    const page = await context.newPage();
-    await page.goto(`${url}/`);
-    await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 30000 });
-    await page.evaluate(() => window.sueo.prepare());  // camera, then offer → DataChannel open
-    handshakes.push(await page.evaluate(() => {
-      const t = window.sueo.connection.timings;
-      return { open: t.offerToOpenMs, answer: t.answerArrived - t.offerCreated, ice: t.iceConnected - t.offerCreated };
-    }));
-    pages.push(page);
-  }
-  return { pages, handshakes, openMs: handshakes.map((h) => h.open) };
 }
 
 // Sessions opened and closed one at a time on an otherwise idle server: offer → answer arrived →
@@ -109,11 +74,9 @@ async function measure(context, server, n, args) {
   const { pages, openMs } = await openPages(context, server.url, n);
   // A short sequence outside the window: the camera and encoder settle.
   await Promise.all(pages.map((p) => p.evaluate(() => window.sueo.start({ seconds: 0.5 }))));
-  const cpu0 = processCpuSeconds(server.pid);
-  const wall0 = performance.now();
+  const meter = cpuMeter(server.pid);
   const runs = (await Promise.all(pages.map((p) => streamPage(p, args.sequences, args.seconds)))).flat();
-  const wallS = (performance.now() - wall0) / 1000;
-  const cpuS = processCpuSeconds(server.pid) - cpu0;
+  const { wallS, pct: cpuPct } = meter.stop();
   for (const p of pages) await p.close();
 
   let decodeMs = 0;
@@ -140,7 +103,6 @@ async function measure(context, server, n, args) {
     totals.dropped += Object.values(receipt.frames.dropped).reduce((a, b) => a + b, 0);
     totals.bytes += receipt.bytes;
   }
-  const cpuPct = (cpuS / wallS) * 100;
   const decodePct = (decodeMs / 1000 / wallS) * 100;
   return {
     pages: n,
