@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cpp_eval  # noqa: E402
 import ksl77_labels  # noqa: E402
 from parity_fixture import synthetic_sequence  # noqa: E402
-from sueo_augment import augment  # noqa: E402
+from sueo_augment import augment, mirror  # noqa: E402
 from sueo_data import Vocabulary, group_folds, load_npz, time_split  # noqa: E402
 from sueo_prep import Preprocess, prepare  # noqa: E402
 
@@ -127,6 +127,18 @@ class PreprocessTest(unittest.TestCase):
             out = augment(seq, 48, rng)
             self.assertEqual(out.shape, (48, 258))
             self.assertFalse(np.any(out[:, 132:195]))  # the left hand never appears
+
+    def test_mirror_moves_the_right_hand_to_the_left_slot_and_back(self):
+        rng = np.random.default_rng(3)
+        seq = synthetic_sequence(rng, 30, hands="right")
+        m = mirror(seq, rng, 1.0)
+        self.assertFalse(np.any(m[:, 195:258]))  # the right-hand slot is now empty
+        seen = seq[:, 195] != 0
+        np.testing.assert_allclose(m[seen, 132], 1.0 - seq[seen, 195], atol=1e-6)  # wrist x mirrored
+        self.assertFalse(np.any(m[~seen, 132:195]))  # absent stays absent (zeros, not 1 - 0)
+        np.testing.assert_allclose(m[:, 11 * 4], 1.0 - seq[:, 12 * 4], atol=1e-6)  # shoulders trade places
+        np.testing.assert_allclose(mirror(m, rng, 1.0), seq, atol=1e-6)
+        self.assertIs(mirror(seq, rng, 0.0), seq)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,8 @@ def parse_args():
     p.add_argument("--frames", type=int, default=DEFAULT_FRAMES)
     p.add_argument("--trim-margin", type=int, default=DEFAULT_TRIM_MARGIN)
     p.add_argument("--width", type=int, default=128)
+    p.add_argument("--mirror", type=float, default=0.0,
+                   help="probability that an augmented take is mirrored (as a left-handed signer signs it)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -120,7 +122,7 @@ def train_one(pool, train_idx, classes, args, desc):
             idx = order[b:b + args.batch]
             if len(idx) < 2:
                 continue
-            x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng) for i in idx]))
+            x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng, args.mirror) for i in idx]))
             y = torch.from_numpy(pool.target[idx])
             loss = loss_fn(model.logits(x), y)
             opt.zero_grad()
