@@ -133,6 +133,9 @@ def write(path, results, labels, datasets, args, size):
               "validation, not by this model — and nothing was tuned on them: `extract_ksl77.sh` writes them "
               "to `build/ksl77-heldout/`, which training does not read. Scored once with the final model:", ""]
     lines += _heldout_lines(results, labels) or ["(not scored: run tools/train/extract_ksl77.sh first)", ""]
+    findings = os.path.join(os.path.dirname(os.path.abspath(path)), "ksl77-findings.md")
+    if os.path.exists(findings):
+        lines += [open(findings, encoding="utf-8").read().strip(), ""]
     evidence = os.path.join(os.path.dirname(os.path.abspath(path)), "vocabulary-evidence.md")
     if os.path.exists(evidence):
         lines += ["## Why 불나다 = fire = is_on_fire", "", open(evidence, encoding="utf-8").read().strip(), ""]
@@ -147,7 +150,7 @@ def write(path, results, labels, datasets, args, size):
               "nice -n 10 /usr/bin/python3 tools/train/train.py --parity tests/unit/sign/fixtures/sueo-ksl.parity.npz \\",
               "    --report build/train-report.json      # CV through build/sueo eval, final model, this card",
               "build/sueo eval --data build/ksl77-heldout/ksl77_s11.npz   # the held-out signer, C++ path",
-              "```", "", "Training is deterministic (seed 0, one torch thread): two runs write byte-identical ONNX files.",
+              "```", "", "Training is seeded (seed 0, one torch thread); the previous two-set model was byte-identical across two runs (not re-checked with KSL-77).",
               "`train.py --card-only build/train-report.json` rewrites this card from a run's report.", ""]
     lines += ["## Limits", "",
               "- Closed vocabulary, no rest class: every input gets one of these words, even no sign at all. "
