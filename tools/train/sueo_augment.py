@@ -1,6 +1,7 @@
 """Augmentations that keep a landmark sequence's meaning: end crops (time), small rotation / scale /
 shift of the whole body, coordinate jitter, and hand dropout (what a missed detection looks like).
-No mirroring: it swaps the dominant hand, which changes how a KSL sign is made.
+Mirroring is off by default (it swaps the dominant hand); `--mirror P` turns it on: KSL-77 signer 08
+signs 나 and 얼굴 with the left hand, which no other training signer does (see models/MODEL_CARD.md).
 Zeros mean "not detected" and stay zero."""
 import numpy as np
 
@@ -61,5 +62,30 @@ def hand_dropout(seq, rng, p_span=0.2, p_frame=0.03):
     return out
 
 
-def augment(seq, frames, rng):
-    return hand_dropout(spatial(crop_resample(seq, frames, rng), rng), rng)
+# MediaPipe pose landmark pairs (left, right): eyes, ears, mouth, shoulders ... feet (pose_landmark
+# topology in mediapipe/modules/pose_landmark); nose (0) has no pair.
+POSE_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
+              (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))
+
+
+def mirror(seq, rng, p):
+    """With probability p, the take as a left-handed signer would make it: x -> 1 - x, and the body's
+    left and right (pose pairs, hand slots) trade places."""
+    if p <= 0 or rng.random() >= p:
+        return seq
+    present = seq != 0
+    out = np.where(present[:, X_COLS], 1.0 - seq[:, X_COLS], 0.0)
+    m = seq.copy()
+    m[:, X_COLS] = out
+    pose = m[:, :132].reshape(len(m), 33, 4).copy()
+    for a, b in POSE_PAIRS:
+        pose[:, [a, b]] = pose[:, [b, a]]
+    m[:, :132] = pose.reshape(len(m), 132)
+    left = m[:, LEFT[0]:LEFT[1]].copy()
+    m[:, LEFT[0]:LEFT[1]] = m[:, RIGHT[0]:RIGHT[1]]
+    m[:, RIGHT[0]:RIGHT[1]] = left
+    return m.astype(np.float32)
+
+
+def augment(seq, frames, rng, mirror_p=0.0):
+    return mirror(hand_dropout(spatial(crop_resample(seq, frames, rng), rng), rng), rng, mirror_p)

@@ -12,8 +12,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cpp_eval  # noqa: E402
+import ksl77_labels  # noqa: E402
 from parity_fixture import synthetic_sequence  # noqa: E402
-from sueo_augment import augment  # noqa: E402
+from sueo_augment import augment, mirror  # noqa: E402
 from sueo_data import Vocabulary, group_folds, load_npz, time_split  # noqa: E402
 from sueo_prep import Preprocess, prepare  # noqa: E402
 
@@ -67,6 +69,40 @@ class LoaderTest(unittest.TestCase):
                 Vocabulary.load(path)
 
 
+class Ksl77Test(unittest.TestCase):
+    def test_labels_and_signers_come_from_the_file_name(self):
+        self.assertEqual(ksl77_labels.parse("x/c04_bi_bim_rice_s09_83f4b858.mp4"), ("bi_bim_rice", "09"))
+        self.assertEqual(ksl77_labels.parse("c03_meat_s11_5bf5da80.mp4"), ("meat", "11"))
+        with self.assertRaises(ValueError):  # the 37 words without a signer id are not taken
+            ksl77_labels.parse("c05_glad_sNA_32197c94.mp4")
+
+    def test_the_held_out_signer_goes_to_its_own_file(self):
+        files = [f"v/c0{c}_{n}_s{s}_abcd.mp4" for c, n in ((1, "hi"), (9, "face")) for s in ("01", "11", "12")]
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = os.path.join(tmp, "raw.npz")
+            np.savez(raw, X=np.ones((6, 5, 258), dtype=np.float32), lengths=np.array([5, 4, 3, 5, 4, 3]),
+                     files=np.array(files))
+            sys.argv = ["ksl77_labels.py", raw, "--out-dir", tmp, "--held-out", "11"]
+            ksl77_labels.main()
+            train = load_npz(os.path.join(tmp, "ksl77", "ksl77.npz"))
+            held = load_npz(os.path.join(tmp, "ksl77-heldout", "ksl77_s11.npz"))
+        self.assertEqual(sorted(set(train.groups.tolist())), ["01", "12"])
+        self.assertEqual(held.groups.tolist(), ["11", "11"])
+        self.assertEqual(held.classes, ["hi", "face"])
+        self.assertEqual([len(s) for s in held.sequences], [4, 4])
+
+
+class CppEvalTest(unittest.TestCase):
+    def test_reads_the_confusion_matrix_sueo_eval_prints(self):
+        text = ("accuracy per class\n\nconfusion matrix (rows: true, columns: predicted; ...)\n"
+                "            2    5    7\n       2    3    0    1\n       7    0    2    4\n\naccuracy 0.7\n")
+        c = cpp_eval.parse_confusion(text, 8)
+        self.assertEqual(c[2, 2], 3)
+        self.assertEqual(c[2, 7], 1)
+        self.assertEqual(c[7, 5], 2)
+        self.assertEqual(int(c.sum()), 10)
+
+
 class PreprocessTest(unittest.TestCase):
     def test_features_ignore_where_and_how_big_the_body_is(self):
         seq = prepare(synthetic_sequence(np.random.default_rng(1), 50))
@@ -91,6 +127,18 @@ class PreprocessTest(unittest.TestCase):
             out = augment(seq, 48, rng)
             self.assertEqual(out.shape, (48, 258))
             self.assertFalse(np.any(out[:, 132:195]))  # the left hand never appears
+
+    def test_mirror_moves_the_right_hand_to_the_left_slot_and_back(self):
+        rng = np.random.default_rng(3)
+        seq = synthetic_sequence(rng, 30, hands="right")
+        m = mirror(seq, rng, 1.0)
+        self.assertFalse(np.any(m[:, 195:258]))  # the right-hand slot is now empty
+        seen = seq[:, 195] != 0
+        np.testing.assert_allclose(m[seen, 132], 1.0 - seq[seen, 195], atol=1e-6)  # wrist x mirrored
+        self.assertFalse(np.any(m[~seen, 132:195]))  # absent stays absent (zeros, not 1 - 0)
+        np.testing.assert_allclose(m[:, 11 * 4], 1.0 - seq[:, 12 * 4], atol=1e-6)  # shoulders trade places
+        np.testing.assert_allclose(mirror(m, rng, 1.0), seq, atol=1e-6)
+        self.assertIs(mirror(seq, rng, 0.0), seq)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sueo_augment import augment  # noqa: E402
 from sueo_data import Vocabulary, group_folds, load_npz, time_split  # noqa: E402
 from sueo_model import TemporalCNN, export_onnx  # noqa: E402
+import cpp_eval  # noqa: E402
 from sueo_prep import DEFAULT_FRAMES, DEFAULT_TRIM_MARGIN, resample, trim_to_hands  # noqa: E402
 import model_card  # noqa: E402
 import parity_fixture  # noqa: E402
@@ -30,11 +31,16 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.path.join(REPO, "..", "shared", "data")
 
 
+BUILD = os.path.join(REPO, "build")
+
+
 def default_data():
+    """The shared landmark sets, and KSL-77's landmarks as tools/train/extract_ksl77.sh writes them
+    (our own pipeline; held-out signer 11 goes to build/ksl77-heldout/, never read here)."""
     found = []
     for name in ("ksl-emergency10", "ksl-keti6", "ksl77"):
         found += sorted(glob.glob(os.path.join(DATA, name, "*.npz")))
-    return found
+    return found + sorted(glob.glob(os.path.join(BUILD, "ksl77", "*.npz")))
 
 
 def parse_args():
@@ -53,9 +59,18 @@ def parse_args():
     p.add_argument("--frames", type=int, default=DEFAULT_FRAMES)
     p.add_argument("--trim-margin", type=int, default=DEFAULT_TRIM_MARGIN)
     p.add_argument("--width", type=int, default=128)
+    p.add_argument("--mirror", type=float, default=0.0,
+                   help="probability that an augmented take is mirrored (as a left-handed signer signs it)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sueo", default=os.path.join(BUILD, "sueo"),
+                   help="score every fold's exported model with `sueo eval` (the C++ path); '' to skip")
+    p.add_argument("--cv-dir", default=os.path.join(BUILD, "cv"), help="fold models and held-out sets go here")
+    p.add_argument("--heldout", nargs="*", default=sorted(glob.glob(os.path.join(BUILD, "ksl77-heldout", "*.npz"))),
+                   help="sets never trained on, scored with the final model through `sueo eval`")
+    p.add_argument("--card-only", default=None, metavar="REPORT",
+                   help="no training: rewrite --card from a run's --report JSON (same --data)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (2 oversubscribes a shared 2-core machine badly)")
     return p.parse_args()
 
@@ -107,7 +122,7 @@ def train_one(pool, train_idx, classes, args, desc):
             idx = order[b:b + args.batch]
             if len(idx) < 2:
                 continue
-            x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng) for i in idx]))
+            x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng, args.mirror) for i in idx]))
             y = torch.from_numpy(pool.target[idx])
             loss = loss_fn(model.logits(x), y)
             opt.zero_grad()
@@ -132,10 +147,28 @@ def predict(model, pool, idx, frames):
         return model(x).numpy()
 
 
-def cross_validate(pool, classes, args):
+def score_fold_cpp(model, pool, test_idx, labels, args, k, cpp_runs):
+    """Exports the fold's model and scores its held-out sequences, one set at a time, with `sueo eval`."""
+    os.makedirs(args.cv_dir, exist_ok=True)
+    onnx_path = os.path.join(args.cv_dir, f"fold{k}.onnx")
+    export_onnx(model, onnx_path, args.frames, labels, {"sueo.frames": str(args.frames)}, args.trim_margin)
+    for d_index, d in enumerate(pool.datasets):
+        rows = test_idx[pool.set_index[test_idx] == d_index]
+        if len(rows) == 0:
+            continue
+        local = pool.local[rows]
+        data = os.path.join(args.cv_dir, f"fold{k}_{d.name}.npz")
+        cpp_eval.write_set(data, [d.sequences[i] for i in local], [d.classes[i] for i in local])
+        r = cpp_eval.run_eval(args.sueo, onnx_path, data, args.vocab, len(labels))
+        cpp_runs.setdefault(d.name, []).append(r)
+        tqdm.write(f"  C++ {r['command']}: top-1 {r['accuracy']:.3f} top-3 {r['top3']:.3f} n {r['n']}")
+
+
+def cross_validate(pool, classes, args, labels=None, cpp_runs=None):
     """Signer-grouped folds for sets with signers; sets without signer ids get their time split
     (last 20 % of takes per class) as test in every fold. Every sequence of a grouped set is tested
-    exactly once; the time-split test is scored in every fold (scores averaged)."""
+    exactly once; the time-split test is scored in every fold (scores averaged). With `cpp_runs`,
+    each fold's model is also exported and scored through the C++ path."""
     per_fold = []
     for k in range(args.folds):
         masks = []
@@ -147,6 +180,8 @@ def cross_validate(pool, classes, args):
         per_fold.append((test_idx, predict(model, pool, test_idx, args.frames)))
         accuracy = np.mean(per_fold[-1][1].argmax(1) == pool.target[test_idx])
         tqdm.write(f"fold {k + 1}/{args.folds}: train {len(train_idx)} test {len(test_idx)} top-1 {accuracy:.3f}")
+        if cpp_runs is not None:
+            score_fold_cpp(model, pool, test_idx, labels, args, k, cpp_runs)
     return per_fold
 
 
@@ -170,8 +205,16 @@ def main():
         print(f"{d.name}: {len(d.sequences)} sequences, {len(set(d.classes))} classes, split by {d.group_kind}"
               + (f", {len(set(d.groups.tolist()))} groups" if d.groups is not None else ""))
     print(f"vocabulary: {len(labels)} words: " + ", ".join(f"{l['word']} ({l['gloss']})" for l in labels))
+    if args.card_only:
+        with open(args.card_only, encoding="utf-8") as f:
+            results = json.load(f)
+        run_args = argparse.Namespace(**results["args"])
+        model_card.write(args.card, results, labels, datasets, run_args, os.path.getsize(run_args.out))
+        print(f"wrote {args.card} from {args.card_only}")
+        return
     started = time.time()
-    folds = cross_validate(pool, len(labels), args) if args.folds > 0 else []
+    cpp_runs = {} if args.sueo and os.path.exists(args.sueo) and args.folds > 0 else None
+    folds = cross_validate(pool, len(labels), args, labels, cpp_runs) if args.folds > 0 else []
     cv_seconds = time.time() - started
     model = train_one(pool, np.arange(len(pool.seqs)), len(labels), args, "final")
     meta = {"sueo.frames": str(args.frames),
@@ -184,8 +227,18 @@ def main():
         parity_fixture.write(model, args.parity, args.frames, args.trim_margin)
         print(f"wrote {args.parity}")
     results = model_card.summarise(pool, folds, labels)
+    results["cpp"] = cpp_eval.summarise(cpp_runs or {}, labels)
+    results["heldout"] = {}
+    if args.sueo and os.path.exists(args.sueo):
+        for path in args.heldout:
+            r = cpp_eval.run_eval(args.sueo, args.out, path, args.vocab, len(labels))
+            r["confusion"] = r["confusion"].tolist()
+            results["heldout"][os.path.relpath(path, REPO)] = r
+            print(f"held out {path}: top-1 {r['accuracy']:.3f} top-3 {r['top3']:.3f} n {r['n']} (C++)")
     results.update({"args": {k: v for k, v in vars(args).items() if k not in ("data",)},
                     "data": [os.path.relpath(p, REPO) for p in paths], "cv_seconds": round(cv_seconds, 1)})
+    for name, r in results["cpp"].items():
+        print(f"{name} (C++): top-1 {r['top1']:.3f} top-3 {r['top3']:.3f} (n={r['n']})")
     for name, r in results["datasets"].items():
         print(f"{name}: top-1 {r['top1']:.3f} top-3 {r['top3']:.3f} (n={r['n']}, {r['split']})")
     if args.report:

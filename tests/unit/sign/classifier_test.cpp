@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <numeric>
+#include <set>
 #include <thread>
 
 #include "parity_fixture.h"
@@ -38,11 +39,19 @@ TEST(ShippedModel, MeetsTheContract) {
   EXPECT_EQ(model->frames(), 48);
   EXPECT_EQ(model->trim_margin(), 4);
   EXPECT_FALSE(model->softmax_needed());
-  ASSERT_EQ(model->labels().size(), 14u);
-  const auto fire = std::find_if(model->labels().begin(), model->labels().end(),
-                                 [](const Label& l) { return l.word == "불나다"; });
-  ASSERT_NE(fire, model->labels().end());
-  EXPECT_FALSE(fire->gloss.empty());
+  // The default model knows every word of the shared vocabulary: all three sets, KSL-77's six words
+  // included (tools/train/extract_ksl77.sh), and no word twice.
+  const auto vocabulary = Vocabulary::load(test::source("models/vocabulary.json"));
+  ASSERT_EQ(model->labels().size(), vocabulary.size());
+  std::set<std::string> words;
+  for (const auto& label : model->labels()) {
+    EXPECT_EQ(vocabulary.word_for(label.word).value_or("?"), label.word);
+    EXPECT_FALSE(label.gloss.empty()) << label.word;
+    words.insert(label.word);
+  }
+  EXPECT_EQ(words.size(), vocabulary.size());
+  EXPECT_EQ(words.count("불나다"), 1u);
+  EXPECT_EQ(words.count("안녕"), 1u);
   // No operator OpenCV 4.6 mis-imports (the reasons the graph is built the way it is).
   for (const auto& op : model->operators()) {
     EXPECT_TRUE(op != "Identity" && op != "Gather" && op != "Clip" && op != "GRU" && op != "LSTM") << op;
@@ -187,7 +196,10 @@ TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   if (!test::exists(model_path))
     GTEST_SKIP() << "the tiny training run did not produce a model (no shared data?)";
   Classifier classifier(ClassifierModel::load(model_path));
-  EXPECT_EQ(classifier.model().labels().size(), 14u);
+  // train.py's default data: the two shared landmark sets (14 words), plus KSL-77's six words when
+  // tools/train/extract_ksl77.sh has written their landmarks.
+  const bool ksl77 = test::exists(test::source("build/ksl77/ksl77.npz"));
+  EXPECT_EQ(classifier.model().labels().size(), ksl77 ? 20u : 14u);
   expect_parity(classifier, test::load_parity(test::env("SUEO_TINY_PARITY")));
 }
 
