@@ -61,6 +61,20 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
   return true;
 }
 
+// Throws the first error the pipeline posted, naming the file; returns when there is none.
+void throw_bus_error(GstBus* bus, const std::string& path) {
+  GstPtr<GstMessage> message(gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR));
+  if (!message) return;
+  GError* err = nullptr;
+  gst_message_parse_error(message.get(), &err, nullptr);
+  const std::string text = err ? err->message : "unknown error";
+  if (err) g_error_free(err);
+  throw std::runtime_error(path + ": " + text);
+}
+
+// How long one pull waits before the bus is checked for an error (nanoseconds).
+constexpr GstClockTime kPullTimeout = 100 * GST_MSECOND;
+
 }  // namespace
 
 void decode_video(const std::string& path, int every,
@@ -81,25 +95,27 @@ void decode_video(const std::string& path, int every,
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error(path + ": cannot start decoding");
   }
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
   VideoFrame frame;
-  for (int64_t index = 0;; ++index) {
+  for (int64_t index = 0;;) {
+    // "pull-sample" would wait for ever when an error stops the stream before EOS (a file that is not
+    // a video: typefind fails, no EOS ever reaches the sink). So pull with a timeout and look at the
+    // bus whenever nothing came.
     GstSample* raw = nullptr;
-    g_signal_emit_by_name(sink.get(), "pull-sample", &raw);  // appsink action signal: null at EOS/error
-    if (raw == nullptr) break;
+    g_signal_emit_by_name(sink.get(), "try-pull-sample", kPullTimeout, &raw);
+    if (raw == nullptr) {
+      throw_bus_error(bus.get(), path);
+      gboolean eos = FALSE;
+      g_object_get(sink.get(), "eos", &eos, nullptr);
+      if (eos) break;
+      continue;
+    }
     GstPtr<GstSample> sample(raw);
-    if (index % every != 0) continue;
+    if (index++ % every != 0) continue;
     if (!copy_sample(sample.get(), frame)) throw std::runtime_error(path + ": unreadable video frame");
     on_frame(frame);
   }
-  GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
-  GstPtr<GstMessage> message(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
-  if (message) {
-    GError* err = nullptr;
-    gst_message_parse_error(message.get(), &err, nullptr);
-    const std::string text = err ? err->message : "unknown error";
-    if (err) g_error_free(err);
-    throw std::runtime_error(path + ": " + text);
-  }
+  throw_bus_error(bus.get(), path);
 }
 
 }  // namespace sueo::app
