@@ -2,8 +2,14 @@
 // (GStreamer decoding, our landmarks pipeline), saved as the .npz layout of ../shared/data:
 // X (videos, longest, 258) float32 zero-padded after each video's length, lengths (videos,) int32,
 // files (videos,) the paths as given.
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/commands.h"
@@ -13,16 +19,74 @@
 #include "landmarks/holistic.h"
 
 namespace sueo::app {
+namespace {
+
+struct Extracted {
+  std::vector<float> values;  // frames × 258
+  int frames = 0, pose = 0, left = 0, right = 0;
+};
+
+Extracted extract_video(const std::shared_ptr<const landmarks::HolisticModels>& models,
+                        const std::string& video, int every) {
+  landmarks::HolisticTracker tracker(models);  // a fresh track per video
+  Extracted e;
+  int64_t last_us = 0;
+  decode_video(video, every, [&](const VideoFrame& f) {
+    // Stamps must increase for the tracker's smoothing (and 0 is special to MediaPipe's filter):
+    // repair a stream without usable PTS.
+    const int64_t t_us = f.pts_us > last_us ? f.pts_us : last_us + 1;
+    last_us = t_us;
+    const auto lm = tracker.process_at(f.rgb.data(), f.width, f.height, t_us);
+    e.values.insert(e.values.end(), lm.values.begin(), lm.values.end());
+    ++e.frames;
+    e.pose += lm.pose;
+    e.left += lm.left_hand;
+    e.right += lm.right_hand;
+  });
+  return e;
+}
+
+// Runs extract_video on every video with `jobs` threads (videos are independent; the models are shared).
+std::vector<Extracted> extract_all(const std::shared_ptr<const landmarks::HolisticModels>& models,
+                                   const std::vector<std::string>& videos, int every, int jobs) {
+  std::vector<Extracted> results(videos.size());
+  std::vector<std::exception_ptr> errors(videos.size());
+  std::atomic<size_t> next{0};
+  std::mutex log;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < videos.size();) {
+      try {
+        results[i] = extract_video(models, videos[i], every);
+        const std::lock_guard lock(log);
+        std::fprintf(stderr, "%s: %d frames, pose %d, left hand %d, right hand %d\n", videos[i].c_str(),
+                     results[i].frames, results[i].pose, results[i].left, results[i].right);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return results;
+}
+
+}  // namespace
 
 int run_extract(const std::vector<std::string>& args) {
   std::string out, models_dir = project_home() + "/models";
-  int every = 1;
+  int every = 1, jobs = 1;
   const std::vector<Option> table = {
       {"--out", "", "", "the .npz file to write (required)", set_string(out)},
       {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models (models/fetch.sh)",
        set_string(models_dir)},
       {"--every", "", "1", "use every N-th frame (2: a 30 fps video at 15 fps)",
        set_int(every, 1, 1000, "--every")},
+      {"--jobs", "", "1", "videos processed at once, one thread each", set_int(jobs, 1, 256, "--jobs")},
   };
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
@@ -33,37 +97,20 @@ int run_extract(const std::vector<std::string>& args) {
   if (out.empty()) throw ConfigError("--out is required");
 
   const auto models = landmarks::HolisticModels::load(models_dir);
-  std::vector<std::vector<float>> sequences;
-  std::vector<int32_t> lengths;
-  for (const auto& video : parsed.positional) {
-    landmarks::HolisticTracker tracker(models);  // a fresh track per video
-    std::vector<float> values;
-    int frames = 0, pose = 0, left = 0, right = 0;
-    int64_t last_us = -1;
-    decode_video(video, every, [&](const VideoFrame& f) {
-      // Timestamps must increase for the tracker's smoothing; repair a stream without usable PTS.
-      const int64_t t_us = f.pts_us > last_us ? f.pts_us : last_us + 1;
-      last_us = t_us;
-      const auto lm = tracker.process_at(f.rgb.data(), f.width, f.height, t_us);
-      values.insert(values.end(), lm.values.begin(), lm.values.end());
-      ++frames;
-      pose += lm.pose;
-      left += lm.left_hand;
-      right += lm.right_hand;
-    });
-    std::fprintf(stderr, "%s: %d frames, pose %d, left hand %d, right hand %d\n", video.c_str(), frames, pose,
-                 left, right);
-    sequences.push_back(std::move(values));
-    lengths.push_back(frames);
-  }
+  const auto results = extract_all(models, parsed.positional, every, jobs);
   int64_t longest = 0;
-  for (int32_t n : lengths) longest = std::max<int64_t>(longest, n);
-  std::vector<float> x(sequences.size() * longest * landmarks::kFrameValues, 0.0f);
-  for (size_t i = 0; i < sequences.size(); ++i) {
-    std::copy(sequences[i].begin(), sequences[i].end(), x.begin() + i * longest * landmarks::kFrameValues);
+  std::vector<int32_t> lengths;
+  for (const auto& r : results) {
+    lengths.push_back(r.frames);
+    longest = std::max<int64_t>(longest, r.frames);
+  }
+  std::vector<float> x(results.size() * longest * landmarks::kFrameValues, 0.0f);
+  for (size_t i = 0; i < results.size(); ++i) {
+    std::copy(results[i].values.begin(), results[i].values.end(),
+              x.begin() + i * longest * landmarks::kFrameValues);
   }
   write_npz(out,
-            {npy_float32("X", {static_cast<int64_t>(sequences.size()), longest, landmarks::kFrameValues}, x),
+            {npy_float32("X", {static_cast<int64_t>(results.size()), longest, landmarks::kFrameValues}, x),
              npy_int32("lengths", lengths), npy_strings("files", parsed.positional)});
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return 0;

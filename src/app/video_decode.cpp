@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -61,8 +62,7 @@ bool copy_sample(GstSample* sample, VideoFrame& frame) {
   return true;
 }
 
-// Throws the first error the pipeline posted, naming the file; returns when there is none.
-void throw_bus_error(GstBus* bus, const std::string& path) {
+void throw_on_error(GstBus* bus, const std::string& path) {
   GstPtr<GstMessage> message(gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR));
   if (!message) return;
   GError* err = nullptr;
@@ -72,13 +72,11 @@ void throw_bus_error(GstBus* bus, const std::string& path) {
   throw std::runtime_error(path + ": " + text);
 }
 
-// How long one pull waits before the bus is checked for an error (nanoseconds).
-constexpr GstClockTime kPullTimeout = 100 * GST_MSECOND;
-
 }  // namespace
 
 void decode_video(const std::string& path, int every,
                   const std::function<void(const VideoFrame&)>& on_frame) {
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": no such file");
   gst_init(nullptr, nullptr);
   const std::string description = "filesrc location=\"" + escape(path) +
                                   "\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
@@ -95,27 +93,27 @@ void decode_video(const std::string& path, int every,
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error(path + ": cannot start decoding");
   }
+  // pull-sample would block forever when decoding fails (an error reaches the bus, not the sink):
+  // wait in short slices and look at the bus in between.
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
   VideoFrame frame;
-  for (int64_t index = 0;;) {
-    // "pull-sample" would wait for ever when an error stops the stream before EOS (a file that is not
-    // a video: typefind fails, no EOS ever reaches the sink). So pull with a timeout and look at the
-    // bus whenever nothing came.
+  int64_t index = 0;
+  for (;;) {
     GstSample* raw = nullptr;
-    g_signal_emit_by_name(sink.get(), "try-pull-sample", kPullTimeout, &raw);
-    if (raw == nullptr) {
-      throw_bus_error(bus.get(), path);
-      gboolean eos = FALSE;
-      g_object_get(sink.get(), "eos", &eos, nullptr);
-      if (eos) break;
+    g_signal_emit_by_name(sink.get(), "try-pull-sample", static_cast<GstClockTime>(100 * GST_MSECOND), &raw);
+    if (raw != nullptr) {
+      GstPtr<GstSample> sample(raw);
+      if (index++ % every != 0) continue;
+      if (!copy_sample(sample.get(), frame)) throw std::runtime_error(path + ": unreadable video frame");
+      on_frame(frame);
       continue;
     }
-    GstPtr<GstSample> sample(raw);
-    if (index++ % every != 0) continue;
-    if (!copy_sample(sample.get(), frame)) throw std::runtime_error(path + ": unreadable video frame");
-    on_frame(frame);
+    throw_on_error(bus.get(), path);
+    gboolean eos = FALSE;
+    g_object_get(sink.get(), "eos", &eos, nullptr);
+    if (eos) break;
   }
-  throw_bus_error(bus.get(), path);
+  throw_on_error(bus.get(), path);
 }
 
 }  // namespace sueo::app

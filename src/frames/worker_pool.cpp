@@ -11,14 +11,27 @@ namespace sueo::frames {
 
 struct WorkerPool::Worker {
   WorkerContext context;  // touched only by `thread`
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Task> queue;
-  bool stopping = false;
   std::thread thread;
 };
 
-WorkerPool::WorkerPool(int threads, size_t max_queue_per_worker) : max_queue_(max_queue_per_worker) {
+namespace {
+
+// A task's exception must not end the thread: later tasks of every session would never run.
+void run_guarded(WorkerPool::Task& task, WorkerContext& context) {
+  try {
+    task(context);
+  } catch (const std::exception& e) {
+    std::cerr << "sueo: worker " << context.index << ": task failed: " << e.what() << '\n';
+    Metrics::global().add("errors.worker_task");
+  } catch (...) {
+    std::cerr << "sueo: worker " << context.index << ": task failed with a non-standard exception\n";
+    Metrics::global().add("errors.worker_task");
+  }
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int threads, size_t max_queue_per_key) : max_queue_(max_queue_per_key) {
   if (threads < 1) throw std::invalid_argument("WorkerPool: threads must be at least 1");
   for (int i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>());
@@ -35,54 +48,59 @@ WorkerPool::WorkerPool(int threads, size_t max_queue_per_worker) : max_queue_(ma
 WorkerPool::~WorkerPool() { stop_and_join(); }
 
 void WorkerPool::stop_and_join() {
-  for (auto& worker : workers_) {
-    std::lock_guard lock(worker->mutex);
-    worker->stopping = true;
-    worker->wake.notify_one();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
   }
+  wake_.notify_all();
   for (auto& worker : workers_)
     if (worker->thread.joinable()) worker->thread.join();
 }
 
 bool WorkerPool::submit(uint64_t key, Task task, bool force) {
-  Worker& worker = *workers_[key % workers_.size()];
   {
-    std::lock_guard lock(worker.mutex);
-    if (!force && worker.queue.size() >= max_queue_) return false;
-    worker.queue.push_back(std::move(task));
+    std::lock_guard lock(mutex_);
+    Strand& strand = strands_[key];
+    if (!force && strand.tasks.size() >= max_queue_) return false;
+    strand.tasks.push_back(std::move(task));
+    ++waiting_;
+    // A key is in ready_ exactly when it has waiting tasks and none running.
+    if (!strand.running && strand.tasks.size() == 1) ready_.push_back(key);
   }
-  worker.wake.notify_one();
+  wake_.notify_one();
   return true;
 }
 
 size_t WorkerPool::queued() const {
-  size_t total = 0;
-  for (const auto& worker : workers_) {
-    std::lock_guard lock(worker->mutex);
-    total += worker->queue.size();
-  }
-  return total;
+  std::lock_guard lock(mutex_);
+  return waiting_;
 }
 
 void WorkerPool::run(Worker& worker) {
+  std::unique_lock lock(mutex_);
   for (;;) {
-    Task task;
-    {
-      std::unique_lock lock(worker.mutex);
-      worker.wake.wait(lock, [&] { return worker.stopping || !worker.queue.empty(); });
-      if (worker.queue.empty()) return;  // stopping, and every queued task has run
-      task = std::move(worker.queue.front());
-      worker.queue.pop_front();
-    }
-    // A task's exception must not end the thread: later tasks of every session on it would never run.
-    try {
-      task(worker.context);
-    } catch (const std::exception& e) {
-      std::cerr << "sueo: worker " << worker.context.index << ": task failed: " << e.what() << '\n';
-      Metrics::global().add("errors.worker_task");
-    } catch (...) {
-      std::cerr << "sueo: worker " << worker.context.index << ": task failed with a non-standard exception\n";
-      Metrics::global().add("errors.worker_task");
+    wake_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+    // Stopping with nothing ready: keys still running are finished, with the rest of their tasks, by
+    // the workers running them.
+    if (ready_.empty()) return;
+    const uint64_t key = ready_.front();
+    ready_.pop_front();
+    Strand& strand = strands_[key];
+    Task task = std::move(strand.tasks.front());
+    strand.tasks.pop_front();
+    --waiting_;
+    strand.running = true;
+    lock.unlock();
+    run_guarded(task, worker.context);
+    task = nullptr;  // release what the task captured before taking the lock again
+    lock.lock();
+    Strand& after = strands_[key];  // the map may have rehashed meanwhile
+    after.running = false;
+    if (after.tasks.empty()) {
+      strands_.erase(key);
+    } else {
+      ready_.push_back(key);
+      wake_.notify_one();
     }
   }
 }

@@ -35,7 +35,7 @@ struct ServeConfig {
   int max_sequence_frames = 600;
   double frame_timeout_ms = 5000;
   int workers = 0;            // 0: one per core
-  int worker_queue = 512;     // frames waiting per worker before `overloaded` drops
+  int worker_queue = 512;     // frames of one session waiting before `overloaded` drops
 
   // What the page is told to capture (sent in `welcome`).
   int fps = 15;

@@ -182,7 +182,9 @@ function printTable(results) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir, 'c01_640x480_15.y4m'), { fps: args.fps });
-  const serverArgs = [];
+  // Transport only: no model, so the server's CPU is chunks, assembly and JPEG decode (tools/bench/e2e
+  // measures recognition).
+  const serverArgs = ['--model', ''];
   if (args.maxChunkBytes) serverArgs.push('--max-chunk-bytes', String(args.maxChunkBytes));
   const server = await startServer(serverArgs);
   let browser = null;

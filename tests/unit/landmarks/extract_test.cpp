@@ -1,6 +1,7 @@
 // `sueo extract` end to end: the real binary on a committed clip, its .npz read back by numpy (the
 // training tools' reader), values checked against MediaPipe's golden landmarks for the same clip.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -101,6 +102,24 @@ TEST(BenchLandmarks, PrintsStagesAndAJsonSummary) {
   EXPECT_GE(summary["frame_ms_p90"].get<double>(), summary["frame_ms_median"].get<double>());
   EXPECT_GT(summary["frame_cpu_ms_median"].get<double>(), 1.0);
   EXPECT_TRUE(summary["reference_ms_median"].is_null());  // --reference 0
+}
+
+}  // namespace
+
+namespace {
+
+// Bad input ends with a clear error naming the file, not a hang (decodebin errors never reach appsink).
+TEST(Extract, FailsClearlyOnAMissingOrNonVideoFile) {
+  if (!fs::exists(kRepo / "models/pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  for (const std::string& bad : {(kRepo / "README.md").string(), std::string("/nonexistent/clip.mp4")}) {
+    int status = 0;
+    const std::string out = run("timeout 60 " + std::string(SUEO_BINARY) + " extract '" + bad +
+                                    "' --out /dev/null --models '" + (kRepo / "models").string() + "' 2>&1",
+                                &status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
+    EXPECT_NE(out.find(bad + ":"), std::string::npos) << out;
+  }
 }
 
 }  // namespace
