@@ -101,10 +101,17 @@ nlohmann::ordered_json recognize_input(const std::string& input, const Recognize
     for (const char* key : {"word", "gloss", "score", "top", "reason", "frames", "width", "height", "model"}) {
       if (result.contains(key)) line[key] = result[key];
     }
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();  // each entry as word, gloss, score
+    for (const auto& entry : result["top"]) top.push_back({{"word", entry["word"]}, {"gloss", entry["gloss"]}, {"score", entry["score"]}});
+    line["top"] = top;
+    // The stages in pipeline order.
     nlohmann::ordered_json ms;
     ms["video_decode"] = page.decode_ms;
     ms["jpeg_encode"] = page.encode_ms;
-    for (const auto& [key, value] : result["ms"].items()) ms[key] = value;
+    for (const char* key : {"jpeg_decode_median", "landmarks_median", "landmarks_p90", "landmarks_total", "classifier",
+                            "pipeline_total"}) {
+      ms[key] = result["ms"][key];
+    }
     ms["total"] = ms_since(begin);
     line["ms"] = ms;
     if (result["frames"]["decoded"].get<int>() == 0) {

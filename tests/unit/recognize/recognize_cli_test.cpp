@@ -114,6 +114,26 @@ TEST(RecognizeCli, AJpegFolderFromAClipGivesTheVideosWord) {
   EXPECT_NEAR(lines[1].at("score").get<double>(), lines[0]["score"].get<double>(), 0.1);
 }
 
+TEST(RecognizeCli, ScalesVideoFramesIntoThePagesBox) {
+  if (!have_landmark_models()) GTEST_SKIP() << "models/ has no landmark models: run models/fetch.sh";
+  if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg is not installed (scripts/apt-packages.txt)";
+  TempDir dir("scale");
+  const std::string source_clip = quoted(clip("c07_me_s11_e109e858.mp4").string());
+  const fs::path big = dir.path() / "big.mp4", portrait = dir.path() / "portrait.mp4";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + source_clip + " -vf scale=1280:720 " + quoted(big.string())).status, 0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + source_clip + " -vf transpose=1 " + quoted(portrait.string())).status, 0);
+  const CommandRun run = run_recognize("--jobs 2 " + quoted(big.string()) + " " + quoted(portrait.string()) +
+                                       " --width 640 --height 480");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto lines = json_lines(run.output);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].at("width"), 640);  // 1280×720 into 640×480: 640×360
+  EXPECT_EQ(lines[0].at("height"), 360);
+  EXPECT_EQ(lines[1].at("width"), 270);  // 360×640 (portrait): 270×480
+  EXPECT_EQ(lines[1].at("height"), 480);
+  for (const auto& line : lines) EXPECT_EQ(line["frames"]["with_pose"], line["frames"]["sent"]) << line;
+}
+
 // The word a clip shows: its file name's label (c01_hi_… → "hi") through models/vocabulary.json.
 std::string expected_word(const std::string& clip_name, const sign::Vocabulary& vocabulary) {
   static const std::regex pattern(R"(c\d+_(.+)_s\d+_[0-9a-f]+\.mp4)");
