@@ -5,6 +5,8 @@ namespace sueo::app {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"serve", "HTTPS + WebRTC server: the page, /ws, /healthz", run_serve},
+      {"recognize", "the word signed in each video or folder of JPEG frames, as the server would see it (JSON lines)",
+       run_recognize},
       {"eval", "score a sign model on a labelled landmark set (.npz)", run_eval},
       {"extract", "landmarks (MediaPipe Holistic layout, 258 a frame) of videos into an .npz", run_extract},
       {"bench", "latency: `sueo bench landmarks` (per stage, vs MediaPipe itself)", run_bench},

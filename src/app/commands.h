@@ -19,6 +19,7 @@ const std::vector<Command>& commands();
 int run_serve(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
+int run_recognize(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 
 }  // namespace sueo::app
