@@ -72,8 +72,12 @@ nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::
           {"right", points(f, f.right_hand, landmarks::kRightHandOffset, 21, 3)}};
 }
 
-Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks)
-    : models_(std::move(models)), tracker_(models_->landmarks), on_landmarks_(std::move(on_landmarks)) {
+Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks,
+                       int landmark_every)
+    : models_(std::move(models)),
+      tracker_(models_->landmarks),
+      on_landmarks_(std::move(on_landmarks)),
+      landmark_every_(std::max(1, landmark_every)) {
   // One Net per session: a session runs on one worker at a time, so it needs no lock (docs/model.md).
   if (models_->classifier) classifier_ = std::make_unique<sign::Classifier>(models_->classifier, 3);
 }
@@ -84,10 +88,14 @@ void Recognizer::on_sequence_start(uint32_t, uint32_t planned_frames) {
   sequence_.reserve(planned_frames);
   landmark_ms_.clear();
   queue_wait_ms_.clear();
-  with_pose_ = with_hands_ = 0;
+  with_pose_ = with_hands_ = skipped_ = 0;
 }
 
 void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
+  if (frame.index % static_cast<uint32_t>(landmark_every_) != 0) {
+    ++skipped_;
+    return;
+  }
   const double started = wall_ms();
   queue_wait_ms_.push_back(std::max(0.0, started - frame.complete_ms - frame.decode_ms));
   // MediaPipe smooths ROIs by time: give it the capture time, kept strictly increasing.
@@ -124,6 +132,7 @@ nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, f
   const double t_inference = wall_ms();
   result["frames"] = {{"used", sequence_.size()},
                       {"dropped", stats.drops.total()},
+                      {"skipped", skipped_},
                       {"with_pose", with_pose_},
                       {"with_hands", with_hands_}};
   result["t_receive"] = stats.t_receive_ms;

@@ -46,7 +46,11 @@ class Recognizer : public FrameConsumer {
  public:
   using LandmarkSink = std::function<void(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks&)>;
 
-  Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks = nullptr);
+  // `landmark_every` N > 1 runs the landmarks on every N-th frame of a sequence only (frame index % N
+  // == 0), halving (N = 2) the CPU a stream costs; the other frames are still received and decoded, and
+  // the result counts them as `skipped`.
+  Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks = nullptr,
+             int landmark_every = 1);
 
   void on_sequence_start(uint32_t seq, uint32_t planned_frames) override;
   void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) override;
@@ -60,6 +64,8 @@ class Recognizer : public FrameConsumer {
   sign::Sequence sequence_;
   std::vector<double> landmark_ms_;
   std::vector<double> queue_wait_ms_;
+  int landmark_every_ = 1;
+  int skipped_ = 0;
   int with_pose_ = 0;
   int with_hands_ = 0;
   int64_t last_timestamp_us_ = 0;

@@ -16,6 +16,7 @@ namespace {
 struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
+  int landmark_every = 1;  // landmarks on every N-th frame
 };
 
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
@@ -24,6 +25,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
   return {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence (2 halves a stream's CPU; the classifier resamples anyway)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
@@ -63,11 +65,11 @@ void attach_recognition(transport::Server& server, const ModelOptions& options) 
   std::printf("sueo: model %s (%zu words) loaded and warmed up in %.0f ms\n", models->name.c_str(),
               models->classifier->labels().size(), warm_ms);
   server.set_consumer_factory(
-      [models](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
+      [models, every = options.landmark_every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
         auto sink = [link](uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& found) {
           if (link.preview_enabled()) link.send(landmarks_message(seq, frame, found));
         };
-        return std::make_unique<Recognizer>(models, sink);
+        return std::make_unique<Recognizer>(models, sink, every);
       },
       models->describe());
 }
