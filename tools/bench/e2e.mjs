@@ -21,7 +21,7 @@
 // include waiting for a core (compare server_cpu_ms_per_frame with the landmarks stage's wall time).
 //
 //   tools/bench/e2e [--streams 1,2,3,4] [--sequences 3] [--passes 1] [--clips c01,c07,...]
-//                   [--model FILE] [--workers N]
+//                   [--model FILE] [--workers N] [--landmark-every N]
 // The server is $SUEO_BINARY, else $SUEO_BUILD_DIR/sueo, else build/sueo (tests/lib/sueo-server.mjs).
 import path from 'node:path';
 import {
@@ -32,7 +32,7 @@ import { cpuMeter, openPages, parseFlags, percentile, round } from './common.mjs
 
 const FPS = 15;
 const USAGE = 'usage: tools/bench/e2e [--streams 1,2,3,4] [--sequences 3] [--passes 1] ' +
-  '[--clips c01,c07,...] [--model FILE] [--workers N]';
+  '[--clips c01,c07,...] [--model FILE] [--workers N] [--landmark-every N]';
 
 function parseArgs(argv) {
   const args = { streams: [1, 2, 3, 4], sequences: 3, passes: 1, clips: null, model: null, workers: null };
@@ -43,6 +43,7 @@ function parseArgs(argv) {
     '--clips': (v) => { args.clips = v.split(','); },
     '--model': (v) => { args.model = v; },
     '--workers': (v) => { args.workers = v; },
+    '--landmark-every': (v) => { args.landmarkEvery = v; },
   }, USAGE);
   if (!args.streams.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`bad --streams\n${USAGE}`);
   return args;
@@ -136,6 +137,7 @@ async function main() {
   const serverArgs = [];
   if (args.model) serverArgs.push('--model', args.model);
   if (args.workers) serverArgs.push('--workers', args.workers);
+  if (args.landmarkEvery) serverArgs.push('--landmark-every', args.landmarkEvery);
   const server = await startServer(serverArgs);
   const browsers = [];
   try {
