@@ -1,7 +1,8 @@
 """Augmentations that keep a landmark sequence's meaning: end crops (time), small rotation / scale /
 shift of the whole body, coordinate jitter, and hand dropout (what a missed detection looks like).
-Mirroring is off by default (it swaps the dominant hand); `--mirror P` turns it on: KSL-77 signer 08
-signs 나 and 얼굴 with the left hand, which no other training signer does (see models/MODEL_CARD.md).
+Mirroring (train.py --mirror, default 0.3) makes a take as a left-handed signer signs it: KSL-77
+signer 08 signs 나 and 얼굴 with the left hand, and without it the model missed those (see
+models/MODEL_CARD.md).
 Zeros mean "not detected" and stay zero."""
 import numpy as np
 

@@ -59,7 +59,7 @@ def parse_args():
     p.add_argument("--frames", type=int, default=DEFAULT_FRAMES)
     p.add_argument("--trim-margin", type=int, default=DEFAULT_TRIM_MARGIN)
     p.add_argument("--width", type=int, default=128)
-    p.add_argument("--mirror", type=float, default=0.0,
+    p.add_argument("--mirror", type=float, default=0.3,
                    help="probability that an augmented take is mirrored (as a left-handed signer signs it)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
