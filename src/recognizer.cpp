@@ -89,6 +89,7 @@ void Recognizer::on_sequence_start(uint32_t, uint32_t planned_frames) {
   landmark_ms_.clear();
   queue_wait_ms_.clear();
   with_pose_ = with_hands_ = skipped_ = 0;
+  last_frame_ = nullptr;
 }
 
 void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
@@ -104,7 +105,12 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
   last_timestamp_us_ = timestamp_us;
   const landmarks::FrameLandmarks found =
       tracker_.process_at(frame.image->rgb.data(), frame.image->width, frame.image->height, timestamp_us);
-  landmark_ms_.push_back(wall_ms() - started);
+  const double landmarks_ms = wall_ms() - started;
+  landmark_ms_.push_back(landmarks_ms);
+  last_frame_ = {{"index", frame.index},
+                 {"queue_wait", queue_wait_ms_.back()},
+                 {"decode", frame.decode_ms},
+                 {"landmarks", landmarks_ms}};
   sequence_.push_back(found.values);
   with_pose_ += found.pose ? 1 : 0;
   with_hands_ += (found.left_hand || found.right_hand) ? 1 : 0;
@@ -141,6 +147,7 @@ nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, f
                          {"landmarks", median_p90(landmark_ms_)},
                          {"queue_wait", median_p90(queue_wait_ms_)},
                          {"classifier", classifier_ms},
+                         {"last_frame", last_frame_},
                          {"after_last_frame", stats.t_receive_ms > 0 ? t_inference - stats.t_receive_ms : 0.0}};
   result["model"] = models_->name;
   return result;

@@ -69,6 +69,7 @@ class Recognizer : public FrameConsumer {
   int with_pose_ = 0;
   int with_hands_ = 0;
   int64_t last_timestamp_us_ = 0;
+  nlohmann::json last_frame_;  // where the last landmarked frame's time went (stages_ms.last_frame)
 };
 
 }  // namespace sueo

@@ -60,6 +60,12 @@ export class SequenceRun {
         }
         this.ticks += 1;
         this.takeFrame();
+        if (this.ticks >= this.planned) {
+          // The last frame is taken: end now, not one frame interval later, or sequence-end (and so the
+          // word) would wait for a tick that takes no frame.
+          resolve();
+          return;
+        }
         const next = start + this.ticks * interval;
         this.timer = setTimeout(tick, Math.max(0, next - pageNow()));
       };

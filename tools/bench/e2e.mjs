@@ -98,6 +98,8 @@ async function measure(streams, server, n, args) {
       queue_wait: stage((s) => s.queue_wait?.median),
       classifier: stage((s) => s.classifier),
       after_last_frame: stage((s) => s.after_last_frame),
+      last_frame_queue_wait: stage((s) => s.last_frame?.queue_wait),
+      last_frame_landmarks: stage((s) => s.last_frame?.landmarks),
     },
     correct: runs.filter((r) => isClipWord(r.result, r.clip)).length,
     words: runs.map((r) => `${r.clip.label}→${r.result?.gloss ?? r.result?.reason ?? '?'}`),
@@ -123,6 +125,7 @@ function printTable(rows) {
     ['server CPU % of a core / CPU ms per frame', (r) => `${r.server_cpu_pct} / ${r.server_cpu_ms_per_frame}`],
     ['stage medians ms: decode / landmarks', (r) => `${r.stages_ms.decode} / ${r.stages_ms.landmarks}`],
     ['  queue wait / classifier / after last', (r) => `${r.stages_ms.queue_wait} / ${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],
+    ['  last frame: queue wait / landmarks', (r) => `${r.stages_ms.last_frame_queue_wait} / ${r.stages_ms.last_frame_landmarks}`],
     ['words right', (r) => `${r.correct} / ${r.sequences}`],
   ];
   for (const [label, get] of lines) {
