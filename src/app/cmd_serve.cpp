@@ -54,24 +54,32 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
   };
 }
 
-// Loads the models once, warms them up and plugs a Recognizer into every session.
-void attach_recognition(transport::Server& server, const ModelOptions& options) {
+// Loads the models once and warms them up (before anything else starts, so a model that does not meet
+// the contract stops the server at once). Null without --model.
+std::shared_ptr<const RecognitionModels> load_models(const ModelOptions& options) {
   if (options.model.empty()) {
     std::printf("sueo: no --model: frames are received and decoded, nothing is recognised\n");
-    return;
+    return nullptr;
   }
   auto models = RecognitionModels::load(options.models_dir, options.model);
   const double warm_ms = models->warm_up();
   std::printf("sueo: model %s (%zu words) loaded and warmed up in %.0f ms\n", models->name.c_str(),
               models->classifier->labels().size(), warm_ms);
+  return models;
+}
+
+// Plugs a Recognizer into every session.
+void attach_recognition(transport::Server& server, std::shared_ptr<const RecognitionModels> models, int every) {
+  if (!models) return;
+  const nlohmann::json info = models->describe();
   server.set_consumer_factory(
-      [models, every = options.landmark_every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
+      [models, every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
         auto sink = [link](uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& found) {
           if (link.preview_enabled()) link.send(landmarks_message(seq, frame, found));
         };
         return std::make_unique<Recognizer>(models, sink, every);
       },
-      models->describe());
+      info);
 }
 
 }  // namespace
@@ -90,9 +98,10 @@ int run_serve(const std::vector<std::string>& args) {
   if (static_cast<double>(config.max_sequence_frames) < config.fps * config.sequence_seconds) {
     throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
   }
+  auto recognition = load_models(models);
   gst_init(nullptr, nullptr);
   transport::Server server(config);
-  attach_recognition(server, models);
+  attach_recognition(server, std::move(recognition), models.landmark_every);
   return server.run();
 }
 
