@@ -67,6 +67,10 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = times ? thread_cpu_ms() : 0.0;
   const ImageSize image{width, height};
+  if (image.width != size_.width || image.height != size_.height) {
+    reset();
+    size_ = image;
+  }
   FrameLandmarks out;
   const auto pose = pose_.process(rgb, image, timestamp_us, times);
   if (pose) {

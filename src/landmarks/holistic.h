@@ -53,7 +53,9 @@ class HolisticTracker {
   FrameLandmarks process(const uint8_t* rgb, int width, int height, StageTimes* times = nullptr);
   FrameLandmarks process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
                             StageTimes* times = nullptr);
-  // Forget the tracked pose and hands (a new sequence, or a cut in the video).
+  // Forget the tracked pose and hands (a new sequence, or a cut in the video). Also done by
+  // process_at when the frame size changes (a rotated tablet): the ROIs, kept normalised to the old
+  // size, would point at the wrong place.
   void reset();
 
  private:
@@ -62,6 +64,7 @@ class HolisticTracker {
   Runtime hand_recrop_;
   Runtime hand_landmark_;
   HandTracker left_, right_;
+  ImageSize size_;  // of the last frame
 };
 
 }  // namespace sueo::landmarks
