@@ -18,8 +18,8 @@
 #include "app/video_decode.h"
 #include "config.h"
 #include "frames/worker_pool.h"
-#include "page_capture.h"
-#include "recognize_frames.h"
+#include "pipeline/page_capture.h"
+#include "pipeline/recognize_frames.h"
 
 namespace sueo::app {
 namespace {

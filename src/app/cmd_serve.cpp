@@ -7,7 +7,7 @@
 
 #include "app/commands.h"
 #include "config.h"
-#include "recognizer.h"
+#include "pipeline/recognizer.h"
 #include "transport/server.h"
 
 namespace sueo::app {

@@ -22,7 +22,7 @@
 
 #include "frames/assembler.h"
 #include "frames/worker_pool.h"
-#include "stream.h"
+#include "pipeline/stream.h"
 #include "transport/glib_util.h"
 #include "transport/peer.h"
 #include "transport/server_config.h"

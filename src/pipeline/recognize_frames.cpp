@@ -1,4 +1,4 @@
-#include "recognize_frames.h"
+#include "pipeline/recognize_frames.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "stream.h"
+#include "pipeline/stream.h"
 
 namespace sueo {
 namespace {

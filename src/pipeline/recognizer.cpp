@@ -1,4 +1,4 @@
-#include "recognizer.h"
+#include "pipeline/recognizer.h"
 
 #include <algorithm>
 #include <chrono>

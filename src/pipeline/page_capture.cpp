@@ -1,4 +1,4 @@
-#include "page_capture.h"
+#include "pipeline/page_capture.h"
 
 #include <algorithm>
 #include <cmath>

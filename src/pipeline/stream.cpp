@@ -1,4 +1,4 @@
-#include "stream.h"
+#include "pipeline/stream.h"
 
 #include <chrono>
 

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frames/worker_pool.h"
-#include "recognizer.h"
+#include "pipeline/recognizer.h"
 
 namespace sueo {
 

@@ -17,7 +17,7 @@
 
 #include "landmarks/holistic.h"
 #include "sign/classifier.h"
-#include "stream.h"
+#include "pipeline/stream.h"
 
 namespace sueo {
 
