@@ -1,6 +1,6 @@
 // What the page does to a camera image (web/capture.js), on real inputs: the box fit, picking frames
 // by time, and scaling + JPEG encoding read back by the server's decoder.
-#include "page_capture.h"
+#include "pipeline/page_capture.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // CLI's result on a JPEG folder must equal what a server session's path gives on the same bytes:
 // chunks (protocol v1) → FrameAssembler → WorkerPool task → FrameStream + Recognizer, built here the
 // way transport/session.cpp does, independently of recognize_frames.cpp.
-#include "recognize_frames.h"
+#include "pipeline/recognize_frames.h"
 
 #include <gtest/gtest.h>
 
