@@ -7,8 +7,11 @@ const std::vector<Command>& commands() {
       {"serve", "HTTPS + WebRTC server: the page, /ws, /healthz", run_serve},
       {"recognize", "the word signed in each video or folder of JPEG frames, as the server would see it (JSON lines)",
        run_recognize},
+      {"spot", "every sign in each video with its times: JSON lines, or WebVTT captions (--vtt)", run_spot},
       {"eval", "score a sign model on a labelled landmark set (.npz)", run_eval},
       {"extract", "landmarks (MediaPipe Holistic layout, 258 a frame) of videos into an .npz", run_extract},
+      {"streams", "the spotting evaluation's streams: `render` realistic streams from clips, `read` the signs in them",
+       run_streams},
       {"bench", "latency: `sueo bench landmarks` (per stage, vs MediaPipe itself)", run_bench},
   };
   return table;

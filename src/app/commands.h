@@ -21,5 +21,7 @@ int run_eval(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
 int run_recognize(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
+int run_streams(const std::vector<std::string>& args);
+int run_spot(const std::vector<std::string>& args);
 
 }  // namespace sueo::app

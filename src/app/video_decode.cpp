@@ -79,7 +79,8 @@ void decode_video(const std::string& path, int every,
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": no such file");
   gst_init(nullptr, nullptr);
   const std::string description = "filesrc location=\"" + escape(path) +
-                                  "\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
+                                  "\" ! decodebin ! videoconvert ! videoflip video-direction=auto ! videoconvert ! "
+                                  "video/x-raw,format=RGB ! "
                                   "appsink name=sink sync=false max-buffers=4";
   GError* error = nullptr;
   GstPtr<GstElement> pipeline(gst_parse_launch(description.c_str(), &error));
@@ -93,6 +94,8 @@ void decode_video(const std::string& path, int every,
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error(path + ": cannot start decoding");
   }
+  // videoflip video-direction=auto turns the picture as the file's orientation tag says (an iPad
+  // filming in portrait stores landscape frames and a rotation).
   // pull-sample would block forever when decoding fails (an error reaches the bus, not the sink):
   // wait in short slices and look at the bus in between.
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));

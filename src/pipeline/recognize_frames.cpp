@@ -32,16 +32,15 @@ class TimedConsumer : public FrameConsumer {
  public:
   TimedConsumer(std::unique_ptr<FrameConsumer> inner, double& total_ms) : inner_(std::move(inner)), total_ms_(total_ms) {}
 
-  void on_sequence_start(uint32_t seq, uint32_t planned_frames) override {
-    inner_->on_sequence_start(seq, planned_frames);
-  }
+  void on_sequence_start(const SequenceStart& start) override { inner_->on_sequence_start(start); }
   void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) override {
     const auto begin = std::chrono::steady_clock::now();
     inner_->on_frame(frame, context);
     total_ms_ += ms_since(begin);
   }
-  nlohmann::json on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext& context) override {
-    return inner_->on_sequence_end(stats, context);
+  nlohmann::json on_sequence_end(const frames::SequenceStats& stats, const SequenceEnd& end,
+                                 frames::WorkerContext& context) override {
+    return inner_->on_sequence_end(stats, end, context);
   }
 
  private:
@@ -84,7 +83,7 @@ FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> mod
   FrameStream stream(std::make_unique<TimedConsumer>(std::make_unique<Recognizer>(std::move(models)),
                                                      out.landmarks_total_ms));
   const auto begin = std::chrono::steady_clock::now();
-  stream.start(kSeq, out.sent, 0);
+  stream.start({kSeq, out.sent, SequenceMode::kWindow});
   std::string error;
   for (uint32_t i = 0; i < out.sent; ++i) {
     // The frame as the assembler would hand it over: complete the moment it arrives.
@@ -92,7 +91,7 @@ FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> mod
     frames::AssembledFrame frame{kSeq, i, frames[i].capture_ms, now, now, std::move(frames[i].jpeg)};
     stream.add_frame(std::move(frame), context, error);  // a frame that does not decode is counted there
   }
-  FrameStream::Outcome finished = stream.finish(kSeq, out.sent, frames::DropCounts{}, 0, wall_ms(), false, context);
+  FrameStream::Outcome finished = stream.finish({kSeq, true}, out.sent, frames::DropCounts{}, 0, wall_ms(), false, context);
   out.total_ms = ms_since(begin);
   out.receipt = std::move(finished.receipt);
   out.result = std::move(finished.result);
@@ -112,8 +111,14 @@ nlohmann::json recognition_json(const FramesOutcome& outcome) {
     line["gloss"] = nullptr;
     line["score"] = nullptr;
     line["top"] = nlohmann::json::array();
-    line["reason"] = r.is_object() ? r.value("reason", "no result") : "no result";
+    line["reason"] = r.is_object() ? r.value("reason", "no_result") : "no_result";
+    line["message"] = r.is_object() ? r.value("message", "") : "";
   }
+  nlohmann::json words = nlohmann::json::array();
+  for (const auto& w : r.is_object() ? r.value("words", nlohmann::json::array()) : nlohmann::json::array()) {
+    words.push_back(w.value("word", ""));
+  }
+  line["words"] = words;
   const nlohmann::json& receipt = outcome.receipt;
   line["frames"] = {{"sent", outcome.sent},
                     {"decoded", number_at(receipt, {"frames", "decoded"})},

@@ -44,10 +44,11 @@ struct FramesOutcome {
 FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> models, std::vector<JpegFrame> frames,
                                     frames::WorkerContext& context);
 
-// The `sueo recognize` line for an outcome: word, gloss, score, top, frames {sent, decoded, used,
+// The `sueo recognize` line for an outcome: word, gloss, score, top, words (every named sign's word, in
+// order), frames {sent, decoded, used,
 // with_pose, with_hands, dropped}, width, height, model, and "ms" {jpeg_decode_median, landmarks_median,
 // landmarks_p90, landmarks_total, classifier, pipeline_total}. A sequence with no word has
-// word/gloss/score null, an empty top and the Recognizer's "reason".
+// word/gloss/score null, an empty top, the Recognizer's `reason` code and its `message`.
 nlohmann::json recognition_json(const FramesOutcome& outcome);
 
 // The files of `folder` ending in .jpg/.jpeg (any case), in natural order of their names (f2 before

@@ -30,12 +30,10 @@ nlohmann::json points(const landmarks::FrameLandmarks& f, bool present, int offs
   return out;
 }
 
-nlohmann::json no_word(const std::string& reason) { return {{"word", nullptr}, {"reason", reason}}; }
-
 }  // namespace
 
-std::shared_ptr<const RecognitionModels> RecognitionModels::load(const std::string& models_dir,
-                                                                 const std::string& classifier_path) {
+std::shared_ptr<RecognitionModels> RecognitionModels::load(const std::string& models_dir,
+                                                           const std::string& classifier_path) {
   auto models = std::make_shared<RecognitionModels>();
   models->landmarks = landmarks::HolisticModels::load(models_dir);
   if (!classifier_path.empty()) {
@@ -57,38 +55,47 @@ double RecognitionModels::warm_up() const {
 
 nlohmann::json RecognitionModels::describe() const {
   if (!classifier) return nullptr;
+  nlohmann::json labels = nlohmann::json::array();
+  for (const auto& label : classifier->labels()) labels.push_back({{"word", label.word}, {"gloss", label.gloss}});
   return {{"name", name},
-          {"labels", classifier->labels().size()},
+          {"labels", labels},
           {"input", {1, classifier->frames(), static_cast<int>(sign::kFrameValues)}},
           {"ready", true}};
 }
 
-nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& f) {
+nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& f, bool signing) {
   return {{"type", "landmarks"},
           {"seq", seq},
           {"frame", frame},
+          {"signing", signing},
           {"pose", points(f, f.pose, 0, 33, 4)},
           {"left", points(f, f.left_hand, landmarks::kLeftHandOffset, 21, 3)},
           {"right", points(f, f.right_hand, landmarks::kRightHandOffset, 21, 3)}};
 }
 
-Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks,
-                       int landmark_every)
+Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks, int landmark_every)
     : models_(std::move(models)),
       tracker_(models_->landmarks),
-      on_landmarks_(std::move(on_landmarks)),
-      landmark_every_(std::max(1, landmark_every)) {
-  // One Net per session: a session runs on one worker at a time, so it needs no lock (docs/model.md).
-  if (models_->classifier) classifier_ = std::make_unique<sign::Classifier>(models_->classifier, 3);
-}
+      reader_(models_->classifier, models_->spotter, models_->decision),
+      sinks_(std::move(sinks)),
+      landmark_every_(std::max(1, landmark_every)) {}
 
-void Recognizer::on_sequence_start(uint32_t, uint32_t planned_frames) {
-  tracker_.reset();
-  sequence_.clear();
-  sequence_.reserve(planned_frames);
+void Recognizer::on_sequence_start(const SequenceStart& start) {
+  mode_ = start.mode;
+  // A live sequence continues the live run before it: the person is mid-stream, perhaps mid-sign.
+  const bool continues = mode_ == SequenceMode::kLive && live_running_;
+  if (!continues) {
+    signing_ = false;
+    tracker_.reset();
+    reader_.reset();
+    answers_.clear();
+    last_timestamp_us_ = 0;
+  }
+  live_running_ = mode_ == SequenceMode::kLive;
   landmark_ms_.clear();
   queue_wait_ms_.clear();
-  with_pose_ = with_hands_ = skipped_ = 0;
+  classifier_ms_ = 0;
+  used_ = with_pose_ = with_hands_ = skipped_ = 0;
   last_frame_ = nullptr;
 }
 
@@ -111,32 +118,87 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
                  {"queue_wait", queue_wait_ms_.back()},
                  {"decode", frame.decode_ms},
                  {"landmarks", landmarks_ms}};
-  sequence_.push_back(found.values);
+  ++used_;
   with_pose_ += found.pose ? 1 : 0;
   with_hands_ += (found.left_hand || found.right_hand) ? 1 : 0;
-  if (on_landmarks_) on_landmarks_(frame.seq, frame.index, found);
+  const double aspect = static_cast<double>(frame.image->width) / std::max(1, frame.image->height);
+  const auto answer = reader_.add(found.values, {frame.seq, frame.index}, frame.capture_ms, aspect);
+  const bool signing = reader_.spotter().signing();
+  if (sinks_.landmarks) sinks_.landmarks(frame.seq, frame.index, found, signing);
+  if (answer) take(*answer, &frame);
+  if (mode_ == SequenceMode::kLive && signing != signing_ && sinks_.activity) {
+    sinks_.activity({{"type", "activity"}, {"signing", signing}, {"capture_ms", frame.capture_ms}});
+  }
+  signing_ = signing;
 }
 
-nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext&) {
-  nlohmann::json result;
-  double classifier_ms = 0;
-  if (!classifier_) {
-    result = no_word("the server runs without a classifier model");
-  } else if (with_pose_ == 0) {
-    result = no_word("no person was seen in the sequence");
-  } else {
-    try {
-      const sign::Classification found = classifier_->classify(sequence_);
-      classifier_ms = found.ms;
-      nlohmann::json top = nlohmann::json::array();
-      for (const auto& p : found.top) top.push_back({{"word", p.word}, {"gloss", p.gloss}, {"score", p.score}});
-      result = {{"word", found.word}, {"gloss", found.gloss}, {"score", found.score}, {"top", top}};
-    } catch (const std::exception& error) {
-      result = no_word(std::string("the classifier failed: ") + error.what());
+// Keeps a sign's answer for the window's result and, in live mode, sends it at once. `deciding` is the
+// frame that showed the sign had ended (null at the end of a window).
+void Recognizer::take(const SignAnswer& answer, const DecodedFrame* deciding) {
+  classifier_ms_ += answer.classifier_ms;
+  if (answer.continuation) return;
+  answers_.push_back(answer);
+  // A live run can go on for hours; its final result lists the most recent signs only.
+  constexpr size_t kAnswersKept = 200;
+  if (answers_.size() > kAnswersKept) answers_.erase(answers_.begin());
+  if (mode_ != SequenceMode::kLive || !sinks_.word) return;
+  nlohmann::json message = answer.to_json();
+  message["type"] = "word";
+  message["seq"] = answer.last.seq;
+  message["decided_ms"] = answer.segment.decided_ms;
+  message["t_ready"] = wall_ms();
+  message["stages_ms"] = {{"wait_for_rest", answer.segment.decided_ms - answer.segment.motion_end_ms},
+                          {"queue_wait", deciding ? queue_wait_ms_.back() : 0.0},
+                          {"landmarks", deciding ? landmark_ms_.back() : 0.0},
+                          {"classifier", answer.classifier_ms}};
+  message["model"] = models_->name;
+  sinks_.word(std::move(message));
+}
+
+nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, const SequenceEnd& end,
+                                           frames::WorkerContext&) {
+  if (mode_ == SequenceMode::kLive && !end.final) return nullptr;  // the live run goes on
+  if (auto answer = reader_.finish()) take(*answer, nullptr);
+  live_running_ = false;
+  return window_result(stats);
+}
+
+// The window's result: every sign found, in order; `word` is the best named one, for clients that
+// show one word.
+nlohmann::json Recognizer::window_result(const frames::SequenceStats& stats) {
+  nlohmann::json words = nlohmann::json::array(), signs = nlohmann::json::array();
+  const SignAnswer* best = nullptr;
+  const SignAnswer* best_unnamed = nullptr;
+  for (const SignAnswer& a : answers_) {
+    signs.push_back(a.to_json());
+    if (a.named()) {
+      words.push_back(signs.back());
+      if (!best || a.score > best->score) best = &a;
+    } else if (!best_unnamed || a.score > best_unnamed->score) {
+      best_unnamed = &a;
     }
   }
+  nlohmann::json result;
+  if (best) {
+    result = best->to_json();
+  } else {
+    NoWord reason = NoWord::kNoSign;
+    if (!models_->classifier) {
+      reason = NoWord::kNoModel;
+    } else if (best_unnamed) {
+      reason = best_unnamed->reason;
+    } else if (reader_.frames_with_person() * 5 < reader_.frames_seen() || reader_.frames_seen() == 0) {
+      reason = NoWord::kNoPerson;  // seen in fewer than one frame in five
+    }
+    result = best_unnamed ? best_unnamed->to_json() : nlohmann::json{{"word", nullptr}, {"top", nlohmann::json::array()}};
+    result["reason"] = to_code(reason);
+    result["message"] = to_message(reason);
+  }
+  result["words"] = words;
+  result["signs"] = signs;
+  result["mode"] = mode_ == SequenceMode::kLive ? "live" : "window";
   const double t_inference = wall_ms();
-  result["frames"] = {{"used", sequence_.size()},
+  result["frames"] = {{"used", used_},
                       {"dropped", stats.drops.total()},
                       {"skipped", skipped_},
                       {"with_pose", with_pose_},
@@ -146,7 +208,7 @@ nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, f
   result["stages_ms"] = {{"decode", median_p90(stats.decode_ms)},
                          {"landmarks", median_p90(landmark_ms_)},
                          {"queue_wait", median_p90(queue_wait_ms_)},
-                         {"classifier", classifier_ms},
+                         {"classifier", classifier_ms_},
                          {"last_frame", last_frame_},
                          {"after_last_frame", stats.t_receive_ms > 0 ? t_inference - stats.t_receive_ms : 0.0}};
   result["model"] = models_->name;

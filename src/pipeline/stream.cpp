@@ -9,11 +9,11 @@ namespace sueo {
 FrameStream::FrameStream(std::unique_ptr<FrameConsumer> consumer, int64_t max_pixels)
     : consumer_(std::move(consumer)), max_pixels_(max_pixels) {}
 
-void FrameStream::start(uint32_t seq, uint32_t planned_frames, double) {
+void FrameStream::start(const SequenceStart& start) {
   stats_ = frames::SequenceStats{};
-  stats_.seq = seq;
-  stats_.expected = planned_frames;
-  if (consumer_) consumer_->on_sequence_start(seq, planned_frames);
+  stats_.seq = start.seq;
+  stats_.expected = start.planned_frames;
+  if (consumer_) consumer_->on_sequence_start(start);
 }
 
 bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext& context, std::string& error) {
@@ -50,8 +50,10 @@ bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext&
   return true;
 }
 
-FrameStream::Outcome FrameStream::finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
-                                         uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context) {
+FrameStream::Outcome FrameStream::finish(const SequenceEnd& end, uint32_t frames_sent,
+                                         const frames::DropCounts& assembler_drops, uint32_t overloaded,
+                                         double now_ms, bool detail, frames::WorkerContext& context) {
+  const uint32_t seq = end.seq;
   stats_.seq = seq;
   if (frames_sent > 0) stats_.expected = frames_sent;
   for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
@@ -64,7 +66,7 @@ FrameStream::Outcome FrameStream::finish(uint32_t seq, uint32_t frames_sent, con
   outcome.receipt["seq"] = seq;
   outcome.receipt["t_receipt"] = now_ms;
   if (consumer_) {
-    outcome.result = consumer_->on_sequence_end(stats_, context);
+    outcome.result = consumer_->on_sequence_end(stats_, end, context);
     if (outcome.result.is_object()) {
       outcome.result["type"] = "result";
       outcome.result["seq"] = seq;

@@ -28,22 +28,38 @@ struct DecodedFrame {
   const frames::Image* image = nullptr;
 };
 
+// window: a sequence is one recognition window with one result. live: sequences follow one another as
+// parts of one open-ended stream, and signs are reported as they end (docs/protocol.md §2, §4).
+enum class SequenceMode { kWindow, kLive };
+
+struct SequenceStart {
+  uint32_t seq = 0;
+  uint32_t planned_frames = 0;
+  SequenceMode mode = SequenceMode::kWindow;
+};
+
+struct SequenceEnd {
+  uint32_t seq = 0;
+  bool final = true;  // live mode: the last sequence of the live run (the page stopped)
+};
+
 // What a session does with its frames besides the receipt (the landmark and recognition issues plug in
 // here). Called on the session's worker only, in frame order.
 class FrameConsumer {
  public:
   virtual ~FrameConsumer() = default;
-  virtual void on_sequence_start(uint32_t /*seq*/, uint32_t /*planned_frames*/) {}
+  virtual void on_sequence_start(const SequenceStart& /*start*/) {}
   virtual void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) = 0;
   // The sequence's `result` message (docs/protocol.md §4), or null for none.
-  virtual nlohmann::json on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext& context) = 0;
+  virtual nlohmann::json on_sequence_end(const frames::SequenceStats& stats, const SequenceEnd& end,
+                                         frames::WorkerContext& context) = 0;
 };
 
 class FrameStream {
  public:
   explicit FrameStream(std::unique_ptr<FrameConsumer> consumer = nullptr, int64_t max_pixels = 4096LL * 4096);
 
-  void start(uint32_t seq, uint32_t planned_frames, double first_chunk_ms_hint);
+  void start(const SequenceStart& start);
 
   // Decodes and records one frame. Returns false (and counts a bad_jpeg drop) when it does not decode;
   // `error` then says why.
@@ -58,7 +74,7 @@ class FrameStream {
 
   // Closes the sequence: merges the assembler's drop counts, builds the receipt and asks the consumer
   // for its result.
-  Outcome finish(uint32_t seq, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
+  Outcome finish(const SequenceEnd& end, uint32_t frames_sent, const frames::DropCounts& assembler_drops,
                  uint32_t overloaded, double now_ms, bool detail, frames::WorkerContext& context);
 
   uint32_t current_seq() const { return stats_.seq; }

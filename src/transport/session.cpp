@@ -357,6 +357,15 @@ void Session::start_sequence(const nlohmann::json& message) {
     post_error("bad_message", "sequence-start needs unsigned integers \"seq\" and \"frames\"");
     return;
   }
+  SequenceMode mode = SequenceMode::kWindow;
+  if (auto it = message.find("mode"); it != message.end()) {
+    if (*it == "live") {
+      mode = SequenceMode::kLive;
+    } else if (*it != "window") {
+      post_error("bad_message", "sequence-start \"mode\" must be \"window\" or \"live\"");
+      return;
+    }
+  }
   bool started = false, was_open = false;
   {
     std::lock_guard lock(assembler_mutex_);
@@ -375,8 +384,8 @@ void Session::start_sequence(const nlohmann::json& message) {
   }
   Metrics::global().add("sequences.started");
   auto stream = stream_;
-  host_.workers().submit(key_, [stream, seq, planned](frames::WorkerContext&) { stream->start(seq, planned, 0); },
-                         /*force=*/true);
+  const SequenceStart start{seq, planned, mode};
+  host_.workers().submit(key_, [stream, start](frames::WorkerContext&) { stream->start(start); }, /*force=*/true);
 }
 
 void Session::end_sequence(const nlohmann::json& message) {
@@ -386,6 +395,14 @@ void Session::end_sequence(const nlohmann::json& message) {
     return;
   }
   uint32_field(message, "frames", sent);
+  SequenceEnd end{seq, true};
+  if (auto it = message.find("final"); it != message.end()) {
+    if (!it->is_boolean()) {
+      post_error("bad_message", "sequence-end \"final\" must be a boolean");
+      return;
+    }
+    end.final = it->get<bool>();
+  }
   frames::DropCounts drops;
   bool detail = false;
   {
@@ -404,8 +421,8 @@ void Session::end_sequence(const nlohmann::json& message) {
   const WeakSession weak = weak_from_this();
   host_.workers().submit(
       key_,
-      [stream, weak, seq, sent, drops, overloaded, detail](frames::WorkerContext& context) {
-        FrameStream::Outcome outcome = stream->finish(seq, sent, drops, overloaded, wall_ms(), detail, context);
+      [stream, weak, end, sent, drops, overloaded, detail](frames::WorkerContext& context) {
+        FrameStream::Outcome outcome = stream->finish(end, sent, drops, overloaded, wall_ms(), detail, context);
         post_to_main([weak, outcome = std::move(outcome)] {
           Metrics::global().add("sequences.completed");
           if (auto session = weak.lock()) {

@@ -63,7 +63,7 @@ nlohmann::json server_result(const std::shared_ptr<const RecognitionModels>& mod
   auto stream = std::make_shared<FrameStream>(std::make_unique<Recognizer>(models));
   const auto planned = static_cast<uint32_t>(jpegs.size());
   EXPECT_TRUE(assembler.start_sequence(kSeq, planned, 0));
-  pool.submit(kSessionKey, [stream, planned](frames::WorkerContext&) { stream->start(kSeq, planned, 0); }, true);
+  pool.submit(kSessionKey, [stream, planned](frames::WorkerContext&) { stream->start({kSeq, planned, SequenceMode::kWindow}); }, true);
   for (uint32_t i = 0; i < planned; ++i) {
     for (const auto& message : frames::make_chunks(kSeq, i, i * 1000.0 / fps, jpegs[i], 16384)) {
       frames::ParseError error;
@@ -81,7 +81,7 @@ nlohmann::json server_result(const std::shared_ptr<const RecognitionModels>& mod
   EXPECT_TRUE(assembler.end_sequence(kSeq));
   std::promise<nlohmann::json> done;
   pool.submit(kSessionKey, [&, stream](frames::WorkerContext& context) {
-    done.set_value(stream->finish(kSeq, planned, assembler.drops(), 0, 0, false, context).result);
+    done.set_value(stream->finish({kSeq, true}, planned, assembler.drops(), 0, 0, false, context).result);
   }, true);
   return done.get_future().get();
 }

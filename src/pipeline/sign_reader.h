@@ -1,0 +1,110 @@
+// Reads signs from a stream of landmark frames: the spotter cuts the stream into sign segments, each
+// finished segment goes to the classifier, and a decision names the word or says why it cannot
+// (`unknown_sign`, `low_confidence`). Everything after the landmarks lives here, so the server (live
+// and window mode), `sueo spot`, `sueo recognize` and the stream evaluation read signs with the same
+// code.
+//
+//   SignReader reader(models.classifier);          // one per stream
+//   for each frame: if (auto a = reader.add(landmarks, where, capture_ms, aspect)) show(*a);
+//   at the end of a window: if (auto a = reader.finish()) show(*a);
+//
+// Thread: one at a time (the session's worker).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/spotter.h"
+#include "sign/classifier.h"
+
+namespace sueo {
+
+// Why a sign (or a window) has no word. The codes are the protocol's (docs/protocol.md §4).
+enum class NoWord { kNone, kNoPerson, kNoSign, kUnknownSign, kLowConfidence, kNoModel };
+const char* to_code(NoWord reason);
+std::string to_message(NoWord reason);  // a sentence for people, Korean first
+
+// When a classified segment is named. Scores are the classifier's probability of its best word:
+// at or above `accept` the word is given; between `low` and `accept` the answer is low_confidence
+// (with the guess); below `low`, unknown_sign. Calibrated on held-out signers with out-of-vocabulary
+// signs and idle video as negatives (models/MODEL_CARD.md, tools/eval/).
+struct DecisionSettings {
+  double accept = 0.5;
+  double low = 0.3;
+  double join_gap = 1.0;  // seconds between two segments within which the second may continue the first
+};
+
+// Where a frame sits in what the client sent: its sequence and index there.
+struct FramePlace {
+  uint32_t seq = 0;
+  uint32_t index = 0;
+};
+
+struct SignAnswer {
+  std::string word;           // empty when `reason` is set
+  std::string gloss;
+  float score = 0;            // the classifier's probability of its best word (the guess)
+  std::vector<sign::Prediction> top;
+  NoWord reason = NoWord::kNone;
+  Segment segment;            // in the reader's own frame numbers and capture times
+  FramePlace first, last;     // the segment's first and last frame as the client numbered them
+  int frames = 0;             // landmark frames handed to the classifier
+  double classifier_ms = 0;
+  // The tail of the sign before (it began right after that one ended, and is unnamed or named the
+  // same): a pause within a sign or the hands going back to rest, not a new sign. Not reported.
+  bool continuation = false;
+
+  bool named() const { return reason == NoWord::kNone; }
+  // {"word", "gloss", "score", "top", "start_ms", "end_ms", "frames": [first, last]} or, without a
+  // word, {"word": null, "reason", "message", "guess", ...}.
+  nlohmann::json to_json() const;
+};
+
+class SignReader {
+ public:
+  // `classifier` may be null: segments are still found, and answered with NoWord::kNoModel.
+  SignReader(std::shared_ptr<const sign::ClassifierModel> classifier, SpotterSettings spotter = {},
+             DecisionSettings decision = {});
+
+  // One landmark frame. Returns the answer for a sign that this frame showed to have ended.
+  std::optional<SignAnswer> add(const sign::Frame& frame, FramePlace place, double capture_ms, double aspect);
+
+  // The end of a window: a sign still open is cut here and answered.
+  std::optional<SignAnswer> finish();
+
+  void reset();
+
+  const Spotter& spotter() const { return spotter_; }
+  int frames_seen() const { return frames_seen_; }
+  int frames_with_person() const { return frames_with_person_; }
+
+ private:
+  struct Kept {
+    int64_t number = 0;  // the spotter's frame number
+    double t_ms = 0;     // capture time
+    FramePlace place;
+    sign::Frame values;
+  };
+
+  SignAnswer answer(const Segment& segment);
+  SignAnswer decide(const sign::Classification& found) const;
+
+  std::unique_ptr<sign::Classifier> classifier_;
+  Spotter spotter_;
+  DecisionSettings decision_;
+  SignAnswer mark_continuation(SignAnswer answer);
+
+  std::deque<Kept> kept_;  // frames a segment may still need
+  std::string last_word_;  // the last reported sign's word ("" when unnamed) and the end of its motion
+  double last_end_ms_ = -1e18;
+  int frames_seen_ = 0;
+  int frames_with_person_ = 0;
+};
+
+}  // namespace sueo
