@@ -19,6 +19,10 @@
 //   sueo.setLandmarks(on), sueo.landmarks ({received, drawn, last}), sueo.overlayPoint(x, y) (where a
 //                      normalised landmark of the unmirrored frame is drawn, CSS px of the preview box)
 //   sueo.setContinuous(on), sueo.receive(msg) (hand the page a server message, as if from /ws)
+//   sueo.setMode('live' | 'window') the mode Start uses (the page opens in live mode; ?mode=window)
+//   sueo.startLive(overrides) → Promise<{summary, result, words}>: live mode until sueo.stop();
+//                      `words` are the `word` messages with the page's latencyMs (sign end → shown)
+//   sueo.words         the live words so far (this run)
 //   sueo.closeCamera() camera off until the next start (a fake camera then replays its file from the top)
 import { Connection, webrtcSupported } from './connection.js';
 import { cameraSupported, openCamera, closeCamera } from './capture.js';
@@ -28,6 +32,9 @@ import { pageNow } from './clock.js';
 import { ResultHistory, makeEntry } from './results.js';
 import { ResultView, fmt } from './result-view.js';
 import { LandmarkOverlay } from './overlay.js';
+import { LiveRun } from './live.js';
+import { CaptionView } from './caption-view.js';
+import { setupUpload } from './upload.js';
 
 const DEFAULTS = { fps: 15, width: 640, height: 480, quality: 0.7, seconds: 10 };
 // How long after the receipt the word may take: the server's queue may still hold frames of this
@@ -42,9 +49,16 @@ const ui = {
   seq: $('seq-state'), error: $('error'), offset: $('offset'), rtt: $('rtt'), openMs: $('open-ms'),
   receipt: $('receipt'), timings: $('timings'), model: $('model'),
   continuous: $('continuous'), showLandmarks: $('show-landmarks'), overlay: $('overlay'),
+  modeLive: $('mode-live'), modeWindow: $('mode-window'), modeHelp: $('mode-help'),
+  continuousBox: $('continuous-box'), result: $('result'), words: $('words'),
+  windowProgress: $('window-progress'), windowBar: $('window-bar'), windowLeft: $('window-left'),
 };
+const captionView = new CaptionView({
+  box: $('caption'), word: $('live-word'), gloss: $('live-gloss'), state: $('live-state'),
+  line: $('live-line'), latency: $('live-latency'),
+});
 const resultView = new ResultView({
-  word: $('word'), gloss: $('gloss'), score: $('score'), reason: $('reason'), top: $('top'),
+  word: $('word'), gloss: $('gloss'), score: $('score'), reason: $('reason'), top: $('top'), words: $('words'),
   latency: $('latency'), stages: $('stages'), history: $('history'), chart: $('chart'),
 });
 
@@ -63,6 +77,8 @@ const app = {
   landmarks: { received: 0 },
   overlay: null,
   errors: [],
+  mode: new URLSearchParams(location.search).get('mode') === 'window' ? 'window' : 'live',
+  liveWords: [],              // this live run's words, with the page's latency
 };
 
 function showError(text) {
@@ -141,6 +157,7 @@ function connect() {
   app.connecting = conn.connect().then((welcome) => {
     showError('');
     showModel(welcome.model);
+    if (!app.run) setMode(app.mode);  // the window's length comes from the server
     if (ui.showLandmarks.checked && recognitionOffered()) conn.send({ type: 'options', landmarks: true });
     return conn;
   }).finally(() => { app.connecting = null; });
@@ -167,10 +184,23 @@ function onServerMessage(msg) {
     }
   } else if (msg.type === 'result') {
     onResult(msg);
+  } else if (msg.type === 'word') {
+    onWord(msg);
+  } else if (msg.type === 'activity') {
+    if (app.run instanceof LiveRun) captionView.state(msg.signing ? 'signing' : 'watching');
   } else if (msg.type === 'landmarks') {
     app.landmarks.received += 1;
     if (ui.showLandmarks.checked) app.overlay?.draw(msg);
   }
+}
+
+// A live sign: its latency runs from the sign's end (the capture time of its last moving frame, page
+// clock) to now, when it is put on screen.
+function onWord(msg) {
+  const entry = { ...msg, latencyMs: pageNow() - msg.end_ms };
+  app.liveWords.push(entry);
+  if (app.liveWords.length > 500) app.liveWords.shift();
+  captionView.add(entry);
 }
 
 // T_end is taken first thing: the total latency ends when the word reached the page.
@@ -180,7 +210,19 @@ function onResult(msg) {
   const entry = makeEntry(msg, {
     tStart: app.sequences.get(msg.seq)?.tStart ?? null, tEnd, offset: clock ? clock.offset : null,
   });
+  if (msg.mode === 'live') {
+    // A live run's final result: its signs are on the caption already.
+    app.arrived.set(msg.seq, entry);
+    const waiter = app.resultWaiters.get(msg.seq);
+    if (waiter) {
+      app.resultWaiters.delete(msg.seq);
+      app.arrived.delete(msg.seq);
+      waiter.resolve(entry);
+    }
+    return;
+  }
   app.history.add(entry);
+  ui.result.hidden = false;
   resultView.show(entry, app.history.entries);
   const waiter = app.resultWaiters.get(msg.seq);
   if (waiter) {
@@ -236,7 +278,10 @@ function resultExpected() {
 function showModel(model) {
   if (model === undefined) ui.model.textContent = '—';
   else if (!model) ui.model.textContent = t('model.none');
-  else ui.model.textContent = `${model.name} (${model.labels} ${t('model.labels')})`;
+  else {
+    const count = Array.isArray(model.labels) ? model.labels.length : model.labels;
+    ui.model.textContent = `${model.name} (${count} ${t('model.labels')})`;
+  }
 }
 
 async function ensureCamera(options) {
@@ -265,11 +310,12 @@ async function start(overrides) {
     const run = new SequenceRun(conn, ui.video, options);
     app.run = run;
     ui.seq.textContent = t('seq.sending');
+    const progress = showWindowProgress(run, options.fps);
     const outcome = await run.run((seq, tStart) => {
       rememberSequence(seq, tStart);
       ui.seq.textContent = t('seq.waiting');
       return waitForReceipt(seq);
-    });
+    }).finally(progress);
     outcome.offerToOpenMs = conn.timings.offerToOpenMs;
     showReceipt(outcome);
     outcome.result = null;
@@ -289,10 +335,67 @@ async function start(overrides) {
   }
 }
 
-// Start: one sequence, or in continuous mode the next as soon as the word of the last arrived,
-// until Stop, an error, or the box is unticked.
+// The window's progress under the preview: a bar and the seconds left, while frames are taken.
+// Returns the function that hides it.
+function showWindowProgress(run, fps) {
+  ui.windowProgress.hidden = false;
+  const update = () => {
+    ui.windowBar.value = run.planned ? run.ticks / run.planned : 0;
+    const left = Math.max(0, Math.ceil((run.planned - run.ticks) / fps));
+    ui.windowLeft.textContent = `${left} ${t('window.seconds_left')}`;
+  };
+  update();
+  const timer = setInterval(update, 100);
+  return () => {
+    clearInterval(timer);
+    ui.windowProgress.hidden = true;
+  };
+}
+
+// Live mode: stream until Stop; words arrive as `word` messages while it runs. Resolves with the
+// run's summary and the server's final result (its signs) once stopped.
+async function startLive(overrides) {
+  if (app.run) throw new Error('a sequence is already running');
+  if (!webrtcSupported()) throw new Error(t('error.no_webrtc'));
+  if (!cameraSupported()) throw new Error(t('error.no_camera_api'));
+  app.run = {};
+  updateButtons();
+  app.liveWords = [];
+  captionView.clear();
+  try {
+    const { conn, options } = await prepare(overrides);
+    const run = new LiveRun(conn, ui.video, options);
+    app.run = run;
+    captionView.state('watching');
+    ui.seq.textContent = t('seq.live');
+    const summary = await run.run();
+    if (summary.tStart !== null) rememberSequence(summary.seq, summary.tStart);
+    let result = null;
+    if (resultExpected() && summary.tStart !== null) {
+      ui.seq.textContent = t('seq.waiting_result');
+      result = await waitForResult(summary.seq);
+    }
+    ui.seq.textContent = t('seq.stopped');
+    return { summary, result, words: app.liveWords.slice() };
+  } catch (error) {
+    ui.seq.textContent = '';
+    showError(error.code ? errorText(error) : error.message);
+    throw error;
+  } finally {
+    captionView.state('idle');
+    app.run = null;
+    updateButtons();
+  }
+}
+
+// Start: live mode streams until Stop; window mode takes one window, or in continuous mode the next
+// as soon as the word of the last arrived, until Stop, an error, or the box is unticked.
 async function startClicked() {
   app.stopRequested = false;
+  if (app.mode === 'live') {
+    await startLive();
+    return;
+  }
   do {
     await start();
   } while (ui.continuous.checked && !app.stopRequested && app.conn?.state === 'open');
@@ -301,6 +404,20 @@ async function startClicked() {
 function stop() {
   app.stopRequested = true;
   if (app.run && app.run.stop) app.run.stop();
+}
+
+function setMode(mode) {
+  if (mode !== 'live' && mode !== 'window') throw new Error(`unknown mode ${mode}`);
+  if (app.run) throw new Error('stop first');
+  app.mode = mode;
+  ui.modeLive.setAttribute('aria-pressed', String(mode === 'live'));
+  ui.modeWindow.setAttribute('aria-pressed', String(mode === 'window'));
+  ui.continuousBox.hidden = mode === 'live';
+  captionView.show(mode === 'live');
+  ui.result.hidden = mode === 'live' && app.history.entries.length === 0;
+  const seconds = sequenceOptions().seconds;
+  ui.modeHelp.textContent = mode === 'live' ? t('mode.live_help') : t('mode.window_help').replaceAll('{s}', String(seconds));
+  ui.modeWindow.textContent = t('mode.window').replaceAll('{s}', String(seconds));
 }
 
 // Turns the camera off; the next Start opens it again. Chromium's fake camera then plays its file
@@ -365,12 +482,18 @@ function init() {
   translatePage(document);
   app.overlay = new LandmarkOverlay(ui.overlay, ui.video);
   ui.start.addEventListener('click', () => { startClicked().catch(() => {}); });
+  ui.modeLive.addEventListener('click', () => { if (!app.run) setMode('live'); });
+  ui.modeWindow.addEventListener('click', () => { if (!app.run) setMode('window'); });
+  setMode(app.mode);
+  setupUpload({ input: $('upload-file'), state: $('upload-state'), words: $('upload-words') });
   ui.stop.addEventListener('click', stop);
   ui.showLandmarks.addEventListener('change', () => setLandmarks(ui.showLandmarks.checked));
   // A hidden page (another app in front on the iPad) gets no camera frames: end the sequence.
   document.addEventListener('visibilitychange', () => { if (document.hidden) stop(); });
   window.sueo = {
-    start, stop, connect, prepare, setLandmarks, closeCamera: stopCamera,
+    start, stop, connect, prepare, setLandmarks, closeCamera: stopCamera, startLive, setMode,
+    get mode() { return app.mode; },
+    get words() { return app.liveWords.slice(); },
     setContinuous: (on) => { ui.continuous.checked = !!on; },
     receive: (msg) => onServerMessage(msg),
     overlayPoint: (x, y) => app.overlay.pointAt(x, y),

@@ -80,15 +80,42 @@ const TEXT = {
   'chart.total': ['전체', 'total'],
   'chart.transfer': ['전송', 'transfer'],
   'chart.server': ['서버', 'server'],
-  'reason.no_model': ['서버에 분류 모델이 없습니다', 'The server has no classifier model'],
-  'reason.no_body': ['사람이 보이지 않았습니다', 'No person was seen'],
-  'reason.no_frames': ['받은 프레임이 없습니다', 'No frame arrived'],
-  'reason.classifier_failed': ['분류기 오류', 'The classifier failed'],
-  'reason.other': ['인식하지 못했습니다', 'Not recognised'],
+  'reason.no_model': ['서버에 수어 모델이 없어요', 'The server runs without a sign model'],
+  'reason.no_person': ['사람이 보이지 않았어요', 'No one was in view'],
+  'reason.no_sign': ['수어 동작이 없었어요', 'No sign was seen'],
+  'reason.unknown_sign': ['모르는 수어예요', 'A sign this model does not know'],
+  'reason.low_confidence': ['어떤 수어인지 확실하지 않아요', 'Not sure which sign this was'],
+  'reason.other': ['인식하지 못했어요', 'Not recognised'],
+  'result.guess': ['혹시', 'Perhaps'],
+  'result.words': ['찾은 단어', 'Words found'],
+  'mode.live': ['실시간 자막', 'Live captions'],
+  'mode.window': ['한 번 인식 ({s}초)', 'One window ({s} s)'],
+  'mode.live_help': [
+    '시작을 누르고 수어를 하세요. 한 단어를 마치고 잠깐 멈추면 그 단어가 나옵니다.',
+    'Press Start and sign. Pause briefly after each word and it appears.'],
+  'mode.window_help': [
+    '시작을 누르면 {s}초 동안 찍습니다. 그 안에 수어를 하세요.',
+    'Start records {s} seconds: sign within them.'],
+  caption: ['자막', 'Caption'],
+  'live.idle': ['멈춤', 'Stopped'],
+  'live.watching': ['보고 있어요', 'Watching'],
+  'live.signing': ['수어를 보고 있어요…', 'Seeing a sign…'],
+  'live.latency': ['수어 끝 → 화면', 'Sign end → screen'],
+  'window.seconds_left': ['초 남음', 's left'],
+  'seq.live': ['실시간 전송 중', 'Streaming live'],
+  upload: ['파일 올리기', 'Upload a video'],
+  'upload.help': ['카메라 앱으로 찍은 영상이나 보관함의 영상을 올리세요.', 'A video from the camera app or the library.'],
+  'upload.choose': ['영상 고르기', 'Choose a video'],
+  'upload.sending': ['올리는 중…', 'Uploading…'],
+  'upload.working': ['인식 중…', 'Recognising…'],
+  'upload.done': ['완료', 'Done'],
+  'upload.none': ['찾은 수어가 없어요', 'No sign found'],
+  'upload.failed': ['올리기 실패', 'Upload failed'],
   'error.no_result': ['인식 결과가 오지 않았습니다.', 'No result arrived.'],
 };
 
 // "한국어 English" for a key; the key itself when it is unknown (a missing text is visible, not blank).
+// A text may hold {s}, which the caller fills in (in both languages).
 export function t(key) {
   const pair = TEXT[key];
   return pair ? `${pair[0]} ${pair[1]}` : key;

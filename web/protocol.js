@@ -83,14 +83,19 @@ export function parseHeader(buffer) {
   };
 }
 
-export function sequenceStart({ seq, frames, fps, width, height, tStart, detail }) {
+// mode: 'window' (the default, sent only when 'live') or 'live' (docs/protocol.md §2, §4).
+export function sequenceStart({ seq, frames, fps, width, height, tStart, detail, mode }) {
   const message = { type: 'sequence-start', seq, frames, fps, width, height, t_start: tStart };
   if (detail) message.detail = true;
+  if (mode === 'live') message.mode = 'live';
   return JSON.stringify(message);
 }
 
-export function sequenceEnd({ seq, frames, tLastSent }) {
-  return JSON.stringify({ type: 'sequence-end', seq, frames, t_last_sent: tLastSent });
+// final: false on a live sequence that the next one continues (the default, true, is not sent).
+export function sequenceEnd({ seq, frames, tLastSent, final }) {
+  const message = { type: 'sequence-end', seq, frames, t_last_sent: tLastSent };
+  if (final === false) message.final = false;
+  return JSON.stringify(message);
 }
 
 // A fresh unsigned 32-bit sequence id. crypto.getRandomValues exists in every browser with WebRTC

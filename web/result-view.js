@@ -18,20 +18,11 @@ export function pct(score) {
   return typeof score === 'number' && Number.isFinite(score) ? `${(score * 100).toFixed(1)} %` : '—';
 }
 
-// The server's reason (docs/protocol.md §4: a string; sueo serve sends an English sentence) → the
-// page's text key. A short code (no_model) is taken as it is.
-const REASONS = [
-  [/without a (classifier )?model|^no_model$/i, 'no_model'],
-  [/no (person|body|pose)|^no_(body|pose)$/i, 'no_body'],
-  [/no frames?|^no_frames$/i, 'no_frames'],
-  [/classifier failed|^classifier_failed$/i, 'classifier_failed'],
-];
-
-// The user-facing text for a result without a word: known reasons in Korean and English, any other
-// reason as the server sent it after a Korean and English "not recognised".
+// The user-facing text for a result without a word: the reason code of docs/protocol.md §4 in Korean
+// and English; an unknown code as the server sent it, after "not recognised".
+const REASONS = ['no_person', 'no_sign', 'unknown_sign', 'low_confidence', 'no_model'];
 export function reasonText(reason) {
-  const known = REASONS.find(([re]) => re.test(String(reason ?? '')));
-  if (known) return t(`reason.${known[1]}`);
+  if (REASONS.includes(reason)) return t(`reason.${reason}`);
   return `${t('reason.other')}: ${reason ?? '—'}`;
 }
 
@@ -73,6 +64,13 @@ export class ResultView {
     score.textContent = recognised ? pct(entry.score) : '';
     reason.hidden = recognised;
     reason.textContent = recognised ? '' : reasonText(entry.reason);
+    if (!recognised && entry.guess && entry.reason === 'low_confidence') {
+      reason.textContent += ` — ${t('result.guess')}: ${entry.guess.word} ${entry.guess.gloss || ''}?`;
+    }
+    // Several signs in the window: all of them, in order.
+    const words = Array.isArray(entry.words) ? entry.words : [];
+    this.ui.words.hidden = words.length < 2;
+    this.ui.words.textContent = words.length < 2 ? '' : `${t('result.words')}: ${words.map((w) => w.word).join(' · ')}`;
     top.replaceChildren();
     for (const item of recognised && Array.isArray(entry.top) ? entry.top : []) {
       const li = el('li');

@@ -47,8 +47,8 @@ export class SequenceSender {
     if (this.tStart === null) {
       // T_start: the first frame is sent right after this message, on an ordered channel.
       this.tStart = pageNow();
-      const { seq, frames, fps, width, height, detail } = this.info;
-      this.dc.send(sequenceStart({ seq, frames, fps, width, height, tStart: this.tStart, detail }));
+      const { seq, frames, fps, width, height, detail, mode } = this.info;
+      this.dc.send(sequenceStart({ seq, frames, fps, width, height, tStart: this.tStart, detail, mode }));
     }
     const index = this.sent;
     this.captureTimes[index] = frame.captureTime;
@@ -94,10 +94,11 @@ export class SequenceSender {
     for (const w of waiters) w();
   }
 
-  // Waits until the frame in flight and the waiting one are sent, then sends sequence-end.
+  // Waits until the frame in flight and the waiting one are sent, then sends sequence-end (with
+  // `final: false` when a live sequence continues in the next one).
   // Returns {frames sent, tStart, tLastSent}; tStart is null when no frame was sent (then no
   // sequence-start went out and no sequence-end is sent either).
-  async end() {
+  async end({ final = true } = {}) {
     if (this.ended) return this.summary();
     this.ended = true;
     if (this.current || this.waiting) {
@@ -109,7 +110,7 @@ export class SequenceSender {
     this.dc.removeEventListener('bufferedamountlow', this.onLow);
     this.dc.removeEventListener('close', this.onLow);
     if (this.tStart !== null && this.dc.readyState === 'open') {
-      this.dc.send(sequenceEnd({ seq: this.info.seq, frames: this.sent, tLastSent: this.tLastSent }));
+      this.dc.send(sequenceEnd({ seq: this.info.seq, frames: this.sent, tLastSent: this.tLastSent, final }));
     }
     return this.summary();
   }

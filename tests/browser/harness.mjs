@@ -18,19 +18,48 @@ export const DEFAULT_CLIP = path.join(repoRoot, 'tests/data/clips/c01_hi_s11_f8e
 // Converts a clip to a 4:2:0 y4m (the only layout Chromium's file camera takes) at width × height
 // and fps. The 16:9 clips are padded, not stretched, to 4:3 so hand shapes stay true. Chromium loops
 // the file. Made once per build directory; re-made when the clip is newer.
-export function makeY4m(clip, out, { width = 640, height = 480, fps = 15 } = {}) {
+// `rest` > 0 seconds: the clip's first and last frames are held that long before and after it (a
+// person resting before and after the sign, as people sign in front of a tablet).
+export function makeY4m(clip, out, { width = 640, height = 480, fps = 15, rest = 0 } = {}) {
   if (existsSync(out) && statSync(out).mtimeMs > statSync(clip).mtimeMs) return out;
-  const filter = `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
+  const pad = rest > 0 ? `tpad=start_duration=${rest}:start_mode=clone:stop_duration=${rest}:stop_mode=clone,` : '';
+  const filter = `${pad}scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
     `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,fps=${fps}`;
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-vf', filter, '-pix_fmt', 'yuv420p',
     '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
   return out;
 }
 
-// The y4m of a clip for the fake camera, in the build directory: <clip>_640x480_<fps>.y4m.
-export function clipY4m(clipFile, { fps = 15 } = {}) {
-  const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_640x480_${fps}.y4m`);
-  return makeY4m(clipFile, out, { fps });
+// The y4m of a clip for the fake camera, in the build directory: <clip>_640x480_<fps>[_rest<s>].y4m.
+export function clipY4m(clipFile, { fps = 15, rest = 0 } = {}) {
+  const suffix = rest > 0 ? `_rest${rest}` : '';
+  const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_640x480_${fps}${suffix}.y4m`);
+  return makeY4m(clipFile, out, { fps, rest });
+}
+
+// Several clips one after another, each with `rest` seconds of its first and last frame held
+// around it (signs in a row with rest between), as one y4m for the fake camera.
+export function chainY4m(clipFiles, { fps = 15, rest = 1.5, name = 'chain' } = {}) {
+  const out = path.join(buildDir, `${name}_640x480_${fps}_rest${rest}.y4m`);
+  if (existsSync(out) && clipFiles.every((c) => statSync(out).mtimeMs > statSync(c).mtimeMs)) return out;
+  const parts = clipFiles.map((_, i) => `[${i}:v]tpad=start_duration=${rest}:start_mode=clone:` +
+    `stop_duration=${rest}:stop_mode=clone,scale=640:480:force_original_aspect_ratio=decrease,` +
+    `pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=${fps},setsar=1[v${i}]`);
+  const filter = `${parts.join(';')};${clipFiles.map((_, i) => `[v${i}]`).join('')}concat=n=${clipFiles.length}:v=1:a=0`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...clipFiles.flatMap((c) => ['-i', c]), '-filter_complex', filter,
+    '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
+}
+
+// `seconds` of a person at rest: the first frame of a clip held (no sign at all).
+export function idleY4m(clipFile, { fps = 15, seconds = 8 } = {}) {
+  const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_idle${seconds}_640x480_${fps}.y4m`);
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(clipFile).mtimeMs) return out;
+  const filter = `trim=end_frame=1,tpad=stop_duration=${seconds}:stop_mode=clone,` +
+    `scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=${fps}`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clipFile, '-vf', filter, '-pix_fmt', 'yuv420p',
+    '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
 }
 
 export function tempDir(prefix) {

@@ -82,15 +82,27 @@ test('a word-less result shows its reason in Korean and English', async () => {
     assert.equal(await page.locator('#word').textContent(), '—');
     assert.equal(await page.locator('#gloss').textContent(), '');
     assert.equal(await page.locator('#reason').isVisible(), true);
-    assert.equal(await page.locator('#reason').textContent(), '서버에 분류 모델이 없습니다 The server has no classifier model');
+    assert.equal(await page.locator('#reason').textContent(), '서버에 수어 모델이 없어요 The server runs without a sign model');
     assert.equal(await page.locator('#top li').count(), 0, 'no stale top 3 from the result before');
-    // sueo serve's own sentences are known too.
-    await page.evaluate(() => window.sueo.receive({ type: 'result', seq: 15, word: null, reason: 'no person was seen in the sequence' }));
-    assert.equal(await page.locator('#reason').textContent(), '사람이 보이지 않았습니다 No person was seen');
+    // Every reason code of docs/protocol.md §4 has its text; low_confidence shows the guess.
+    const texts = {
+      no_person: '사람이 보이지 않았어요 No one was in view',
+      no_sign: '수어 동작이 없었어요 No sign was seen',
+      unknown_sign: '모르는 수어예요 A sign this model does not know',
+    };
+    let seq = 20;
+    for (const [reason, text] of Object.entries(texts)) {
+      await page.evaluate((m) => window.sueo.receive(m), { type: 'result', seq: seq++, word: null, reason });
+      assert.equal(await page.locator('#reason').textContent(), text);
+    }
+    await page.evaluate(() => window.sueo.receive({ type: 'result', seq: 30, word: null, reason: 'low_confidence',
+      guess: { word: '보다', gloss: 'see', score: 0.31 } }));
+    assert.equal(await page.locator('#reason').textContent(),
+      '어떤 수어인지 확실하지 않아요 Not sure which sign this was — 혹시 Perhaps: 보다 see?');
     // A reason the page has no text for is still shown, as the server sent it.
     await page.evaluate(() => window.sueo.receive({ type: 'result', seq: 14, word: null, reason: 'too_short' }));
-    assert.equal(await page.locator('#reason').textContent(), '인식하지 못했습니다 Not recognised: too_short');
-    assert.equal(await page.locator('#history tr').count(), 4);
+    assert.equal(await page.locator('#reason').textContent(), '인식하지 못했어요 Not recognised: too_short');
+    assert.equal(await page.locator('#history tr').count(), 7);
     assert.match(await page.locator('#history tr').first().textContent(), /too_short/);
   } finally {
     await page.close();

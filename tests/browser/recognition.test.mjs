@@ -1,12 +1,15 @@
 // Recognition end to end: Chromium's fake camera plays a committed KSL clip (tests/data/clips, one
-// y4m per clip made in the build directory), the page streams one pass of it to the real
-// `sueo serve` (MediaPipe landmarks + the ONNX model) and must show the clip's word. Also: two pages
+// y4m per clip made in the build directory) with 1.5 s of rest before and after it (the clip's first
+// and last frames held: a person resting before and after the sign), the page streams one pass of it
+// to the real `sueo serve` (MediaPipe landmarks, the sign spotter, the ONNX model) in window mode and
+// must show the clip's word. Also: two pages
 // at once each get their own word; a session that sends garbage mid-sequence gets an error while
 // another session's word is unaffected; landmarks for the preview come only when asked for;
 // continuous mode runs sequence after sequence until Stop.
 //
-// Each sequence starts at the clip's first frame (the page reopens the fake camera, which then plays
-// its file from the top) and lasts one pass: the clip's frame count at 15 fps.
+// Each sequence starts at the y4m's first frame (the page reopens the fake camera, which then plays
+// its file from the top) and lasts one pass: its frame count at 15 fps. The clips are signer 11's,
+// whom the default model never saw.
 //
 // The model is $SUEO_TEST_MODEL, else the shipped models/sueo-ksl.onnx. Its labels are read from the
 // file (tests/lib/model-labels.mjs): a clip whose word the model does not have cannot be recognised,
@@ -21,6 +24,7 @@ import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { modelLabels } from '../lib/model-labels.mjs';
 
 const FPS = 15;
+const REST = 1.5;  // seconds of rest before and after each clip
 const MODEL = process.env.SUEO_TEST_MODEL || path.join(repoRoot, 'models/sueo-ksl.onnx');
 const labels = modelLabels(MODEL);
 const clips = listClips();
@@ -40,12 +44,12 @@ after(async () => {
 });
 
 async function browserFor(clip) {
-  if (!browsers.has(clip.label)) browsers.set(clip.label, await launchChromium({ y4m: clipY4m(clip.file, { fps: FPS }) }));
+  if (!browsers.has(clip.label)) browsers.set(clip.label, await launchChromium({ y4m: clipY4m(clip.file, { fps: FPS, rest: REST }) }));
   return browsers.get(clip.label);
 }
 
 function onePass(clip) {
-  return y4mFrameCount(clipY4m(clip.file, { fps: FPS })) / FPS;
+  return y4mFrameCount(clipY4m(clip.file, { fps: FPS, rest: REST })) / FPS;
 }
 
 // A page of the server in the clip's browser, connected, camera on, DataChannel open.
@@ -53,7 +57,7 @@ async function openPage(clip, query = '') {
   const page = await (await browserFor(clip)).context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${server.url}/${query}`);
+  await page.goto(`${server.url}/${query || '?mode=window'}`);
   await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 15000 });
   await page.evaluate(() => window.sueo.prepare());
   return { page, problems };
@@ -92,10 +96,10 @@ test('the server offers recognition: welcome and /healthz name the model', async
     assert.ok(model && typeof model === 'object', `welcome.model: ${JSON.stringify(model)}`);
     assert.equal(model.ready, true);
     assert.equal(model.name, path.basename(MODEL, '.onnx'));
-    assert.equal(model.labels, labels.length, `the labels read from ${MODEL}`);
+    assert.deepEqual(model.labels.map((l) => l.word), labels.map((l) => l.word), `the labels read from ${MODEL}`);
     const health = await page.evaluate(async () => (await fetch('/healthz')).json());
     assert.deepEqual(health.model, model);
-    assert.match(await page.locator('#model').textContent(), new RegExp(`^${model.name} \\(${model.labels} `));
+    assert.match(await page.locator('#model').textContent(), new RegExp(`^${model.name} \\(${model.labels.length} `));
   } finally {
     await page.close();
   }
@@ -109,14 +113,22 @@ test('every clip gets a result, shown big with its gloss, score and consistent l
       const r = run.result;
       assert.ok(r, `${clip.name}: a result`);
       assert.equal(r.seq, run.receipt.seq, 'the result of this sequence');
-      assert.equal(typeof r.word, 'string', `${clip.name}: a word (${summary(r)})`);
       solo.set(clip.label, r);
       console.log(`# ${clip.name} (${run.page.sent} frames): ${summary(r)}; server ${r.serverMs.toFixed(1)} ms, ` +
         `total ${r.totalMs.toFixed(0)} ms`);
-      // The page: the word and gloss as sent, and the three latencies from the protocol's clocks.
-      assert.equal(await page.locator('#word').textContent(), r.word);
-      assert.equal(await page.locator('#gloss').textContent(), r.gloss);
-      assert.equal(await page.locator('#top li').count(), Math.min(3, labels.length));
+      if (typeof r.word === 'string') {
+        // The page: the word and gloss as sent, the top 3, and the sign's place in the window.
+        assert.equal(await page.locator('#word').textContent(), r.word);
+        assert.equal(await page.locator('#gloss').textContent(), r.gloss);
+        assert.equal(await page.locator('#top li').count(), Math.min(3, labels.length));
+        assert.deepEqual(r.words.map((w) => w.word), [r.word], `${clip.name}: one sign in the window`);
+        const started = r.start_ms - run.page.tStart;
+        assert.ok(started > REST * 1000 - 800 && started < REST * 1000 + 1500, `the sign starts ${started} ms into the window`);
+      } else {
+        // No word: a reason code from the protocol, shown in words.
+        assert.ok(['no_sign', 'unknown_sign', 'low_confidence'].includes(r.reason), `${clip.name}: ${summary(r)}`);
+        assert.equal(await page.locator('#reason').isVisible(), true);
+      }
       assert.equal(await page.locator('td[data-key="result.total"]').textContent(), `${r.totalMs.toFixed(1)} ms`);
       assert.equal(await page.locator('td[data-key="result.server"]').textContent(), `${r.serverMs.toFixed(1)} ms`);
       const capture = run.page.tLastSent - run.page.tStart;
@@ -141,9 +153,14 @@ test('each clip is recognised as its word (the clips whose words the model has)'
       `${labels.map((l) => l.gloss || l.word).join(', ')})`);
     return;
   }
-  const wrong = known.filter((c) => !isClipWord(solo.get(c.label), c))
+  // Never a wrong word; at most one clip without its word (the project's target for held-out
+  // signers is 17 of 18: tools/eval/streams score test).
+  const wrong = known.filter((c) => typeof solo.get(c.label)?.word === 'string' && !isClipWord(solo.get(c.label), c))
     .map((c) => `${c.name}: ${summary(solo.get(c.label))}`);
-  assert.deepEqual(wrong, [], `every clip gets its own word (${known.length} clips the model knows)`);
+  assert.deepEqual(wrong, [], 'no clip gets another word');
+  const right = known.filter((c) => isClipWord(solo.get(c.label), c));
+  assert.ok(right.length >= known.length - 1, `${right.length} of ${known.length} clips get their word: ` +
+    known.map((c) => `${c.label}→${summary(solo.get(c.label))}`).join('; '));
 });
 
 test('two pages at once each get the word of their own camera', async () => {
@@ -233,7 +250,7 @@ test('landmarks come while asked for, are drawn over the signer, and stop when s
 
 test('continuous mode starts the next sequence when a word arrives, until Stop', async () => {
   const clip = byLabel.bi_bim_rice;
-  const { page } = await openPage(clip, `?seconds=${onePass(clip).toFixed(3)}`);
+  const { page } = await openPage(clip, `?mode=window&seconds=${onePass(clip).toFixed(3)}`);
   try {
     await page.locator('#continuous').check();
     await page.locator('#start').click();
