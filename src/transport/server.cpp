@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "metrics.h"
+#include "transport/http_guard.h"
 #include "transport/lan.h"
 #include "transport/peer.h"
 #include "transport/static_files.h"
@@ -73,6 +74,8 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   GTlsCertificate* certificate = load_certificate(config_);
   soup_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate, "server-header", "sueo", nullptr)));
   g_object_unref(certificate);
+  guard_http_connections(soup_.get(), static_cast<unsigned>(config_.http_timeout_s),
+                         static_cast<unsigned>(config_.ws_timeout_s));
   soup_server_add_handler(soup_.get(), nullptr, route_http, this, nullptr);
   soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
   workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
@@ -233,6 +236,7 @@ void Server::route_http(SoupServer*, SoupServerMessage* message, const char* pat
   auto* server = static_cast<Server*>(self);
   const std::string method = soup_server_message_get_method(message);
   const std::string route = path != nullptr ? path : "/";
+  close_after_response(message);  // see http_guard.h: no keep-alive with libsoup 3.2
   try {
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
