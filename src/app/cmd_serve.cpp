@@ -47,6 +47,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--worker-queue", "SUEO_WORKER_QUEUE", "512", "frames of one session waiting for a worker before more are dropped as 'overloaded'", set_int(c.worker_queue, 1, 1000000, "--worker-queue")},
       {"--http-timeout-seconds", "SUEO_HTTP_TIMEOUT_SECONDS", "10", "a connection must finish TLS and send its request headers within this; any HTTP socket wait is bounded by it too", set_int(c.http_timeout_s, 1, 3600, "--http-timeout-seconds")},
       {"--ws-timeout-seconds", "SUEO_WS_TIMEOUT_SECONDS", "60", "a /ws socket that moves no byte in or out for this long is closed (the server pings every 20 s, so a live client answers)", set_int(c.ws_timeout_s, 21, 3600, "--ws-timeout-seconds")},
+      {"--drain-seconds", "SUEO_DRAIN_SECONDS", "30", "on SIGTERM/SIGINT, how long sequences in flight may take to finish before the server exits (a second signal exits at once; give Kubernetes a longer terminationGracePeriodSeconds)", set_int(c.drain_seconds, 0, 3600, "--drain-seconds")},
       {"--fps", "SUEO_FPS", "15", "frames per second the page captures", set_int(c.fps, 1, 60, "--fps")},
       {"--width", "SUEO_WIDTH", "640", "frame width the page sends", set_int(c.width, 64, 3840, "--width")},
       {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},

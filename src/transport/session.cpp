@@ -121,7 +121,7 @@ void Session::send_error(const std::string& code, const std::string& message, bo
   nlohmann::json error = {{"type", "error"}, {"code", code}, {"message", message}};
   if (fatal) error["fatal"] = true;
   send_json(error);
-  if (fatal) close(code);
+  if (fatal) close(code, code == "server_draining" ? SOUP_WEBSOCKET_CLOSE_GOING_AWAY : SOUP_WEBSOCKET_CLOSE_NORMAL);
 }
 
 void Session::post_error(const std::string& code, const std::string& message, bool fatal) {
@@ -352,6 +352,10 @@ void Session::on_channel_text(const std::string& text) {
 }
 
 void Session::start_sequence(const nlohmann::json& message) {
+  if (draining_.load()) {
+    post_error("server_draining", "the server is restarting: no new sequence is accepted; reconnect in a moment");
+    return;
+  }
   uint32_t seq = 0, planned = 0;
   if (!uint32_field(message, "seq", seq) || !uint32_field(message, "frames", planned)) {
     post_error("bad_message", "sequence-start needs unsigned integers \"seq\" and \"frames\"");
@@ -402,6 +406,7 @@ void Session::end_sequence(const nlohmann::json& message) {
   const uint32_t overloaded = overloaded_.exchange(0);
   auto stream = stream_;
   const WeakSession weak = weak_from_this();
+  pending_results_.fetch_add(1);
   host_.workers().submit(
       key_,
       [stream, weak, seq, sent, drops, overloaded, detail](frames::WorkerContext& context) {
@@ -411,6 +416,11 @@ void Session::end_sequence(const nlohmann::json& message) {
           if (auto session = weak.lock()) {
             session->send_json(outcome.receipt);
             if (outcome.result.is_object()) session->send_json(outcome.result);
+            session->pending_results_.fetch_sub(1);
+            if (session->draining_.load() && !session->busy()) {
+              session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
+                                  true);
+            }
           }
         });
       },
@@ -423,7 +433,23 @@ void Session::expire(double now) {
   if (assembler_.expire(now) > 0) count_assembler_drops(before);
 }
 
-void Session::close(const std::string& reason) {
+bool Session::busy() {
+  if (pending_results_.load() > 0) return true;
+  std::lock_guard lock(assembler_mutex_);
+  return assembler_.sequence_open();
+}
+
+void Session::drain() {
+  if (draining_.exchange(true) || closed_) return;
+  if (busy()) {
+    send_error("server_draining",
+               "the server is restarting: the sequence in progress will finish, then this connection closes");
+  } else {
+    send_error("server_draining", "the server is restarting: reconnect in a moment", true);
+  }
+}
+
+void Session::close(const std::string& reason, unsigned short code) {
   if (closed_) return;
   closed_ = true;
   log_line("session", id_ + " closed (" + reason + ") after " + std::to_string(static_cast<int>(now_ms() - created_ms_)) + " ms");
@@ -436,7 +462,8 @@ void Session::close(const std::string& reason) {
   const double teardown_ms = now_ms() - teardown_start;
   if (teardown_ms > 50) log_line("session", id_ + ": peer teardown took " + std::to_string(static_cast<int>(teardown_ms)) + " ms");
   if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
-    soup_websocket_connection_close(ws_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, reason.substr(0, 100).c_str());
+    soup_websocket_connection_close(ws_.get(), code, reason.substr(0, 100).c_str());
+    host_.websocket_closing(ws_.get());
   }
   host_.session_closed(id_);  // may drop the last reference: nothing after this line
 }
