@@ -2,17 +2,20 @@
 
 #include <gst/sdp/sdp.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <regex>
 #include <stdexcept>
 
+#include "metrics.h"
 #include "transport/glib_util.h"
 
 namespace sueo::transport {
 
 struct Peer::Shared {
   PeerEvents events;
+  std::atomic<bool> detached{false};  // the Peer is gone: its pipeline is being stopped, events are dropped
   std::mutex mutex;
   GstWebRTCDataChannel* channel = nullptr;  // ref held; guarded by mutex
 
@@ -31,16 +34,18 @@ void release(gpointer data, GClosure*) { delete static_cast<SharedPtr*>(data); }
 Peer::Shared& state(gpointer data) { return **static_cast<SharedPtr*>(data); }
 
 void fail(Peer::Shared& shared, const std::string& code, const std::string& message) {
-  if (shared.events.on_failure) shared.events.on_failure(code, message);
+  if (!shared.detached.load() && shared.events.on_failure) shared.events.on_failure(code, message);
 }
 
 void on_message_data(GstWebRTCDataChannel*, GBytes* data, gpointer user) {
+  if (state(user).detached.load()) return;
   // An empty message (WebRTC's "binary empty" PPID) arrives as NULL: it is passed on as null, so the
   // session can answer it like any other bad chunk.
   if (state(user).events.on_binary) state(user).events.on_binary(data);
 }
 
 void on_message_string(GstWebRTCDataChannel*, gchar* text, gpointer user) {
+  if (state(user).detached.load()) return;
   if (state(user).events.on_text) state(user).events.on_text(text != nullptr ? text : "");  // NULL: empty
 }
 
@@ -51,6 +56,7 @@ void on_channel_error(GstWebRTCDataChannel*, GError* error, gpointer user) {
 // Runs on webrtcbin's pc thread with its lock held: touch only the channel, never webrtcbin.
 void on_data_channel(GstElement*, GstWebRTCDataChannel* channel, gpointer user) {
   auto& shared = state(user);
+  if (shared.detached.load()) return;
   gchar* label = nullptr;
   g_object_get(channel, "label", &label, nullptr);
   const std::string name = label != nullptr ? label : "";
@@ -83,6 +89,7 @@ struct CandidateContext {
 
 void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer user) {
   auto* context = static_cast<CandidateContext*>(user);
+  if (context->shared->detached.load()) return;
   const std::string mid = mline < context->mids.size() ? context->mids[mline] : std::to_string(mline);
   if (context->shared->events.on_candidate) {
     context->shared->events.on_candidate(static_cast<int>(mline), mid, candidate ? candidate : "");
@@ -111,7 +118,7 @@ void on_answer_created(GstPromise* promise, gpointer user) {
     if (error != nullptr) g_error_free(error);
   } else {
     gchar* text = gst_sdp_message_as_text(answer->sdp);
-    if (context->shared->events.on_answer) context->shared->events.on_answer(text);
+    if (!context->shared->detached.load() && context->shared->events.on_answer) context->shared->events.on_answer(text);
     g_free(text);
     g_signal_emit_by_name(context->webrtc, "set-local-description", answer, nullptr);
     gst_webrtc_session_description_free(answer);
@@ -207,13 +214,62 @@ Peer::Peer(const ServeConfig& config, PeerEvents events) : shared_(std::make_sha
 }
 
 Peer::~Peer() {
-  {
-    std::lock_guard lock(shared_->mutex);
-    if (shared_->channel != nullptr) gst_webrtc_data_channel_close(shared_->channel);
-  }
+  shared_->detached.store(true);
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
-  gst_object_unref(pipeline_);
+  PeerReaper::instance().reap(pipeline_, shared_);
+}
+
+PeerReaper& PeerReaper::instance() {
+  static PeerReaper reaper;
+  return reaper;
+}
+
+PeerReaper::~PeerReaper() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeerReaper::reap(GstElement* pipeline, std::shared_ptr<void> keep) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(pipeline, std::move(keep));
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  wake_.notify_one();
+}
+
+void PeerReaper::flush() {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
+}
+
+void PeerReaper::run() {
+  static Histogram& seconds = Metrics::global().histogram("peer_teardown_seconds");
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    auto [pipeline, keep] = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
+    const auto begin = std::chrono::steady_clock::now();
+    if (auto* shared = static_cast<Peer::Shared*>(keep.get())) {
+      std::lock_guard channel_lock(shared->mutex);
+      if (shared->channel != nullptr) gst_webrtc_data_channel_close(shared->channel);
+    }
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    keep.reset();
+    seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+    lock.lock();
+    --busy_;
+    done_.notify_all();
+  }
 }
 
 bool Peer::set_offer(const std::string& sdp, std::string& error) {

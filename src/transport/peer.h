@@ -7,10 +7,13 @@
 // properties (that deadlocks inside its signals).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gst/gst.h>
@@ -58,6 +61,32 @@ class Peer {
   guint bus_watch_ = 0;
   std::vector<std::string> mids_;   // m-line index → mid, from the offer
   bool offered_ = false;
+};
+
+// Stops peers' pipelines on a thread of its own: setting a webrtcbin pipeline to NULL (closing its
+// SCTP association, DTLS and ICE agent, joining its threads) took 3–80 ms on the main loop, where it
+// delayed every other session's messages. Thread: reap() from the main loop; the reaper thread does
+// the rest; flush() from the main thread before the process exits.
+class PeerReaper {
+ public:
+  static PeerReaper& instance();
+  // Takes over `pipeline` (one reference) and `keep` (what its signal handlers use) and returns.
+  void reap(GstElement* pipeline, std::shared_ptr<void> keep);
+  // Waits until every pipeline handed over so far is stopped and freed.
+  void flush();
+
+ private:
+  PeerReaper() = default;
+  ~PeerReaper();
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::deque<std::pair<GstElement*, std::shared_ptr<void>>> queue_;
+  size_t busy_ = 0;  // pipelines taken from the queue, not yet freed
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 // True when `candidate` looks like an ICE candidate attribute (RFC 8839 §5.1): "candidate:" followed by

@@ -106,6 +106,7 @@ Server::~Server() {
   for (auto& [id, session] : sessions) session->close("server stopping");
   sessions_.clear();
   if (soup_) soup_server_disconnect(soup_.get());
+  PeerReaper::instance().flush();  // every webrtcbin stopped before the process goes on to exit
   workers_.reset();  // drains and joins before the sessions' streams go
 }
 

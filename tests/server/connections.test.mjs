@@ -52,7 +52,7 @@ test('keep-alive HTTPS clients that go away leave no socket behind', async () =>
   for (const res of responses) assert.equal(res.statusCode, 200);
   assert.equal(responses[0].headers.connection, 'close', 'the server closes after each response');
   agent.destroy();  // what an exiting browser does to its idle connections
-  const after = await settle(openFds, (n) => n <= baseline, 3000);
+  const after = await settle(openFds, (n) => n <= baseline, 6000);
   assert.ok(after <= baseline, `open fds ${after} after the clients left, ${baseline} before`);
 });
 
@@ -60,7 +60,7 @@ test('a TCP connection that never starts TLS is closed after the timeout', async
   const socket = net.connect(port(), '127.0.0.1');
   socket.on('error', () => {});
   const ms = await closedAfter(socket);
-  assert.ok(ms >= kTimeoutS * 1000 - 100 && ms < kTimeoutS * 1000 + 1500, `closed after ${ms} ms`);
+  assert.ok(ms >= kTimeoutS * 1000 - 100 && ms < kTimeoutS * 1000 + 3000, `closed after ${ms} ms`);
 });
 
 test('a request whose headers trickle in is cut off at the deadline', async () => {
@@ -74,7 +74,7 @@ test('a request whose headers trickle in is cut off at the deadline', async () =
   const trickle = setInterval(() => { if (!socket.destroyed) socket.write('X'); }, 300);
   const ms = await closed;
   clearInterval(trickle);
-  assert.ok(ms < kTimeoutS * 1000 + 1500, `closed after ${ms} ms`);
+  assert.ok(ms < kTimeoutS * 1000 + 3000, `closed after ${ms} ms`);
   const counted = (await getJson(server.url + 'healthz')).body.counters['errors.http_timeout'];
   assert.ok(counted > before, 'errors.http_timeout counted');
 });
