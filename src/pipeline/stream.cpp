@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "metrics.h"
 
@@ -28,7 +29,11 @@ void observe_stages(const nlohmann::json& result) {
 FrameStream::FrameStream(std::unique_ptr<FrameConsumer> consumer, int64_t max_pixels)
     : consumer_(std::move(consumer)), max_pixels_(max_pixels) {}
 
+FrameStream::FrameStream(ConsumerMaker make_consumer, int64_t max_pixels)
+    : make_consumer_(std::move(make_consumer)), max_pixels_(max_pixels) {}
+
 void FrameStream::start(uint32_t seq, uint32_t planned_frames, double) {
+  if (make_consumer_) consumer_ = std::exchange(make_consumer_, nullptr)();
   stats_ = frames::SequenceStats{};
   stats_.seq = seq;
   stats_.expected = planned_frames;

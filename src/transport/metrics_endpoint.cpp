@@ -48,6 +48,7 @@ constexpr Rule kHistograms[] = {
     {"offer_to_open_seconds", "sueo_offer_to_channel_open_seconds", "From a session's offer to its DataChannel open", ""},
     {"main_loop_lag_seconds", "sueo_main_loop_lag_seconds", "How late the main loop ran a 25 ms heartbeat (a stall delays every session)", ""},
     {"peer_teardown_seconds", "sueo_peer_teardown_seconds", "Time to stop one session's WebRTC pipeline (off the main loop)", ""},
+    {"malloc_trim_seconds", "sueo_malloc_trim_seconds", "Time glibc's malloc_trim took after sessions closed (off the main loop)", ""},
 };
 
 // "frames.lost" → "sueo_frames_lost": a name no rule knows still shows, under a fitting name.

@@ -1,6 +1,7 @@
 #include "transport/peer.h"
 
 #include <gst/sdp/sdp.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <chrono>
@@ -242,6 +243,15 @@ void PeerReaper::reap(GstElement* pipeline, std::shared_ptr<void> keep) {
   wake_.notify_one();
 }
 
+void PeerReaper::trim_memory() {
+  {
+    std::lock_guard lock(mutex_);
+    trim_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  wake_.notify_one();
+}
+
 void PeerReaper::flush() {
   std::unique_lock lock(mutex_);
   done_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
@@ -251,7 +261,17 @@ void PeerReaper::run() {
   static Histogram& seconds = Metrics::global().histogram("peer_teardown_seconds");
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    wake_.wait(lock, [this] { return stopping_ || trim_ || !queue_.empty(); });
+    if (queue_.empty() && trim_) {
+      trim_ = false;
+      lock.unlock();
+      const auto begin = std::chrono::steady_clock::now();
+      malloc_trim(0);
+      Metrics::global().observe("malloc_trim_seconds",
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+      lock.lock();
+      continue;
+    }
     if (queue_.empty()) return;  // stopping, nothing left
     auto [pipeline, keep] = std::move(queue_.front());
     queue_.pop_front();

@@ -74,6 +74,10 @@ class PeerReaper {
   void reap(GstElement* pipeline, std::shared_ptr<void> keep);
   // Waits until every pipeline handed over so far is stopped and freed.
   void flush();
+  // Asks glibc to give free heap memory back to the system (malloc_trim), on the reaper thread after
+  // the pipelines queued before it: a closed session's landmark runtimes and buffers otherwise stay
+  // in the process's arenas. Any thread.
+  void trim_memory();
 
  private:
   PeerReaper() = default;
@@ -85,6 +89,7 @@ class PeerReaper {
   std::condition_variable done_;
   std::deque<std::pair<GstElement*, std::shared_ptr<void>>> queue_;
   size_t busy_ = 0;  // pipelines taken from the queue, not yet freed
+  bool trim_ = false;  // trim_memory() asked, not done yet
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -102,6 +102,7 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
 
 Server::~Server() {
   if (expire_timer_ != 0) g_source_remove(expire_timer_);
+  if (trim_timer_ != 0) g_source_remove(trim_timer_);
   auto sessions = sessions_;
   for (auto& [id, session] : sessions) session->close("server stopping");
   sessions_.clear();
@@ -256,7 +257,8 @@ void Server::stop_loop() {
 
 void Server::expire_frames() {
   const double now = now_ms();
-  for (auto& [id, session] : sessions_) session->expire(now);
+  auto sessions = sessions_;  // expire() may close a session, which erases it from sessions_
+  for (auto& [id, session] : sessions) session->expire(now);
   if (draining_) check_drain();
 }
 
@@ -266,11 +268,21 @@ void Server::session_closed(const std::string& id) {
   const auto address = sessions_by_address_.find(it->second->address());
   if (address != sessions_by_address_.end() && --address->second <= 0) sessions_by_address_.erase(address);
   Metrics::global().add("sessions.closed");
+  // Memory back to the system once the session's last references (worker tasks) are gone too; one
+  // trim for a burst of closes.
+  if (trim_timer_ == 0) {
+    trim_timer_ = g_timeout_add_seconds(2, [](gpointer self) -> gboolean {
+      static_cast<Server*>(self)->trim_timer_ = 0;
+      PeerReaper::instance().trim_memory();
+      return G_SOURCE_REMOVE;
+    }, this);
+  }
   sessions_.erase(it);  // may destroy the session, whose close() called this: nothing after this line
 }
 
-std::unique_ptr<FrameConsumer> Server::make_consumer(const ConsumerLink& link) {
-  return consumer_factory_ ? consumer_factory_(link) : nullptr;
+FrameStream::ConsumerMaker Server::consumer_maker(const ConsumerLink& link) {
+  if (!consumer_factory_) return nullptr;
+  return [factory = consumer_factory_, link] { return factory(link); };  // a copy: runs on a worker
 }
 
 void Server::handle_ws_upgrade(SoupServerMessage* message) {

@@ -47,7 +47,7 @@ class Server : public SessionHost {
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
-  std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
+  FrameStream::ConsumerMaker consumer_maker(const ConsumerLink& link) override;
   nlohmann::json model_info() const override { return model_info_; }
 
  private:
@@ -86,6 +86,7 @@ class Server : public SessionHost {
   GMainLoop* loop_ = nullptr;
   bool draining_ = false;
   guint heartbeat_timer_ = 0;
+  guint trim_timer_ = 0;             // a malloc_trim due after sessions closed
   int64_t heartbeat_due_us_ = 0;     // monotonic time the next heartbeat should run
   double max_loop_lag_s_ = 0;
   std::map<std::string, int> sessions_by_address_;

@@ -67,7 +67,7 @@ void Session::start() {
     });
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
-  stream_ = std::make_shared<FrameStream>(host_.make_consumer(link));  // before any channel message
+  stream_ = std::make_shared<FrameStream>(host_.consumer_maker(link));  // before any channel message
   WebSocket::Handlers handlers;
   const WeakSession weak = weak_from_this();
   handlers.on_text = [weak](std::string_view text) {

@@ -47,8 +47,9 @@ class SessionHost {
   virtual const ServeConfig& config() const = 0;
   virtual frames::WorkerPool& workers() = 0;
   virtual void session_closed(const std::string& id) = 0;
-  // A new consumer for a session's frames (recognition plugs in here); may return nullptr.
-  virtual std::unique_ptr<FrameConsumer> make_consumer(const struct ConsumerLink& link) = 0;
+  // How to make a consumer for a session's frames (recognition plugs in here): called on the
+  // session's worker when its first sequence starts; null when the server has none. Main thread.
+  virtual FrameStream::ConsumerMaker consumer_maker(const struct ConsumerLink& link) = 0;
   // The `model` object of `welcome` (null without a model).
   virtual nlohmann::json model_info() const = 0;
 };

@@ -39,13 +39,20 @@ async function healthz(server) {
   return { status: response.status, body: await response.json() };
 }
 
-// Starts sequence 1 of `total` frames and sends the first `sent` of them.
-async function startSequence(page, frames, sent) {
+// Starts sequence 1 of `total` frames, sends the first `sent` of them and waits until the server
+// has them (the channel is asynchronous: a signal sent at once could overtake them).
+async function startSequence(page, frames, sent, server) {
   await page.evaluate(([frames, sent]) => {
     const peer = window.rawPeer;
     peer.sendJson({ type: 'sequence-start', seq: 1, frames: frames.length, fps: 15, width: 640, height: 480, t_start: Date.now() });
     frames.slice(0, sent).forEach((f, i) => peer.chunks(1, i, new Uint8Array(f)).forEach((m) => peer.send(m)));
   }, [frames, sent]);
+  for (let i = 0; i < 200; i++) {
+    const counters = (await healthz(server)).body.counters;
+    if (counters['sequences.started'] >= 1 && counters['frames.received'] >= sent) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the server did not get the frames');
 }
 
 test('SIGTERM: refuse new sessions, finish the sequence in flight, then exit 0', async () => {
@@ -54,7 +61,7 @@ test('SIGTERM: refuse new sessions, finish the sequence in flight, then exit 0',
   const page = await openPeer(server);
   const idle = await WsClient.connect(server.wsUrl);
   await idle.type('welcome');
-  await startSequence(page, frames, 10);
+  await startSequence(page, frames, 10, server);
 
   const t0 = Date.now();
   server.child.kill('SIGTERM');
@@ -100,8 +107,7 @@ test('a second signal exits at once; --drain-seconds bounds the wait', async () 
   const frames = clipFrames(4);
   const server = await startServer(['--drain-seconds', '30']);
   const page = await openPeer(server);
-  await startSequence(page, frames, 2);  // never ended
-  await waitFor(page, () => true);
+  await startSequence(page, frames, 2, server);  // never ended
   server.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(server.child.exitCode, null, 'still draining');
@@ -113,8 +119,7 @@ test('a second signal exits at once; --drain-seconds bounds the wait', async () 
 
   const bounded = await startServer(['--drain-seconds', '1']);
   const stuck = await openPeer(bounded);
-  await startSequence(stuck, frames, 2);
-  await new Promise((r) => setTimeout(r, 200));
+  await startSequence(stuck, frames, 2, bounded);
   const t1 = Date.now();
   bounded.child.kill('SIGTERM');
   assert.equal(await exited(bounded), 0);
