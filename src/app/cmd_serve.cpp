@@ -54,6 +54,8 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--allowed-origins", "SUEO_ALLOWED_ORIGINS", "", "comma-separated origins whose pages may open /ws (https://host:port); empty: the server's own origin only; * allows any", [&c](std::string_view text) { c.allowed_origins = split_list(text); }},
       {"--trusted-proxies", "SUEO_TRUSTED_PROXIES", "", "comma-separated proxy IP addresses whose X-Forwarded-For names the client (per-address limit)", [&c](std::string_view text) { c.trusted_proxies = split_list(text); }},
       {"--ws-max-queued-bytes", "SUEO_WS_MAX_QUEUED_BYTES", "1048576", "unsent /ws bytes for one client before it counts as not reading and is disconnected", set_int(c.ws_max_queued_bytes, 64 << 10, 256 << 20, "--ws-max-queued-bytes")},
+      {"--worker-queue-bytes", "SUEO_WORKER_QUEUE_BYTES", "33554432", "JPEG bytes of one session waiting for a worker before more frames are dropped as 'overloaded'", set_int(c.worker_queue_bytes, 1 << 20, int64_t{16} << 30, "--worker-queue-bytes")},
+      {"--max-frame-pixels", "SUEO_MAX_FRAME_PIXELS", "2073600", "largest frame in pixels (width × height; 1920 × 1080 by default); larger ones are dropped as bad_jpeg", set_int(c.max_frame_pixels, 4096, 4096LL * 4096, "--max-frame-pixels")},
       {"--fps", "SUEO_FPS", "15", "frames per second the page captures", set_int(c.fps, 1, 60, "--fps")},
       {"--width", "SUEO_WIDTH", "640", "frame width the page sends", set_int(c.width, 64, 3840, "--width")},
       {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},

@@ -136,6 +136,9 @@ ChannelMessage parse_channel_message(std::string_view text, const SequenceLimits
     if (!width || !height) {
       return bad("sequence-start needs \"width\" and \"height\": integers 1 … " + std::to_string(limits.max_side));
     }
+    if (*width * *height > limits.max_pixels) {
+      return bad("sequence-start: \"width\" × \"height\" may be at most " + std::to_string(limits.max_pixels) + " pixels");
+    }
     const auto t_start = number(message, "t_start");
     if (!t_start || *t_start <= 0) return bad("sequence-start needs \"t_start\": the page's clock in ms, a number above 0");
     if (const json* detail = field(message, "detail")) {

@@ -48,7 +48,8 @@ WsMessage parse_ws_message(std::string_view text);
 struct SequenceLimits {
   uint32_t max_frames = 600;   // --max-sequence-frames
   double max_fps = 120;
-  int max_side = 4096;         // width and height, pixels (the JPEG decoder's bound too)
+  int max_side = 4096;         // width and height, pixels
+  int64_t max_pixels = 1920 * 1080;  // width × height (--max-frame-pixels)
 };
 struct SequenceStart {
   uint32_t seq = 0;

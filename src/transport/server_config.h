@@ -36,6 +36,8 @@ struct ServeConfig {
   double frame_timeout_ms = 5000;
   int workers = 0;            // 0: one per core
   int worker_queue = 512;     // frames of one session waiting before `overloaded` drops
+  int64_t worker_queue_bytes = 32 << 20;  // JPEG bytes of one session waiting, same
+  int64_t max_frame_pixels = 1920 * 1080;  // larger frames (decoded width × height) are bad_jpeg
   int http_timeout_s = 10;    // accept → request headers complete; and any stalled HTTP socket wait
   int ws_timeout_s = 60;
   int drain_seconds = 30;     // SIGTERM: how long sequences in flight may take to finish

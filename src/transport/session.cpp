@@ -21,12 +21,15 @@ frames::AssemblerLimits limits_of(const ServeConfig& config) {
   limits.max_frame_bytes = static_cast<uint32_t>(config.max_frame_bytes);
   limits.max_sequence_frames = static_cast<uint32_t>(config.max_sequence_frames);
   limits.frame_timeout_ms = config.frame_timeout_ms;
+  // Partial frames held at once: eight of the largest allowed (a 15 fps stream has one or two).
+  limits.max_bytes_in_flight = 8 * static_cast<uint64_t>(config.max_frame_bytes);
   return limits;
 }
 
 protocol::SequenceLimits sequence_limits(const ServeConfig& config) {
   protocol::SequenceLimits limits;
   limits.max_frames = static_cast<uint32_t>(config.max_sequence_frames);
+  limits.max_pixels = config.max_frame_pixels;
   return limits;
 }
 
@@ -67,7 +70,8 @@ void Session::start() {
     });
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
-  stream_ = std::make_shared<FrameStream>(host_.consumer_maker(link));  // before any channel message
+  // Before any channel message.
+  stream_ = std::make_shared<FrameStream>(host_.consumer_maker(link), host_.config().max_frame_pixels);
   WebSocket::Handlers handlers;
   const WeakSession weak = weak_from_this();
   handlers.on_text = [weak](std::string_view text) {
@@ -336,14 +340,14 @@ void Session::on_channel_binary(GBytes* data) {
 }
 
 void Session::submit_frame(frames::AssembledFrame frame) {
-  auto stream = stream_;
-  const WeakSession weak = weak_from_this();
   const uint32_t seq = frame.seq;
   const uint32_t index = frame.frame_index;
-  const bool queued = host_.workers().submit(key_, [stream, weak, frame = std::move(frame)](frames::WorkerContext& context) mutable {
+  const auto bytes = static_cast<int64_t>(frame.jpeg.size());
+  auto task = [stream = stream_, weak = weak_from_this(), frame = std::move(frame), queued_bytes = queued_bytes_,
+               bytes](frames::WorkerContext& context) mutable {
+    queued_bytes->fetch_sub(bytes);
     std::string error;
-    const uint32_t seq = frame.seq;
-    const uint32_t index = frame.frame_index;
+    const uint32_t seq = frame.seq, index = frame.frame_index;
     if (!stream->add_frame(std::move(frame), context, error) && !error.empty()) {
       post_to_main([weak, seq, index, error] {
         if (auto session = weak.lock()) {
@@ -352,14 +356,16 @@ void Session::submit_frame(frames::AssembledFrame frame) {
         }
       });
     }
-  });
-  if (!queued) {
-    overloaded_.fetch_add(1);
-    Metrics::global().add("frames.dropped.overloaded");
-    std::lock_guard lock(assembler_mutex_);
-    if (unreported_.size() < frames::FrameAssembler::kMaxDropLog) {
-      unreported_.push_back({seq, index, frames::DropReason::kOverloaded});
-    }
+  };
+  // Bounded twice: frames waiting (--worker-queue, the pool's count) and their bytes (--worker-queue-bytes).
+  const bool fits = queued_bytes_->fetch_add(bytes) + bytes <= host_.config().worker_queue_bytes;
+  if (fits && host_.workers().submit(key_, std::move(task))) return;
+  queued_bytes_->fetch_sub(bytes);
+  overloaded_.fetch_add(1);
+  Metrics::global().add("frames.dropped.overloaded");
+  std::lock_guard lock(assembler_mutex_);
+  if (unreported_.size() < frames::FrameAssembler::kMaxDropLog) {
+    unreported_.push_back({seq, index, frames::DropReason::kOverloaded});
   }
 }
 

@@ -125,6 +125,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<frames::DroppedFrame> unreported_;  // guarded by assembler_mutex_: not yet in a frame_dropped
   bool detail_ = false;                           // guarded by assembler_mutex_: per-frame arrays in the receipt
   std::atomic<uint32_t> overloaded_{0};
+  // JPEG bytes submitted to the workers and not yet taken up (--worker-queue-bytes); shared with tasks.
+  std::shared_ptr<std::atomic<int64_t>> queued_bytes_ = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<bool> draining_{false};
   std::atomic<int> pending_results_{0};  // sequences ended whose receipt/result is not sent yet
   std::atomic<double> last_activity_ms_{0};

@@ -9,20 +9,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, getJson, repoRoot, buildDir } from '../lib/sueo-server.mjs';
 import { launchChromium } from '../lib/chromium.mjs';
+import { clipFrames } from '../lib/clip-frames.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let server, browser;
-
-// Real JPEG frames of a committed KSL clip (tests/data/NOTICE), made at test time.
-function clipFrames(count) {
-  const dir = join(buildDir, 'test-frames', 'c01_hi_s11');
-  if (!existsSync(join(dir, `f${String(count).padStart(3, '0')}.jpg`))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(repoRoot, 'tests/data/clips/c01_hi_s11_f8e48f6c.mp4'),
-      '-vf', 'scale=640:480', '-q:v', '5', '-frames:v', String(count), join(dir, 'f%03d.jpg')]);
-  }
-  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count).map((f) => [...readFileSync(join(dir, f))]);
-}
 
 async function openPeer(target = server) {
   const page = await browser.newPage();
@@ -37,7 +27,7 @@ async function waitFor(page, predicate, arg, timeout = 15000) {
   return await handle.jsonValue();
 }
 
-const receiptOf = (page, seq) => waitFor(page, (s) => window.rawPeer.messages.find((m) => m.type === 'receipt' && m.seq === s), seq);
+const receiptOf = (page, seq, timeout) => waitFor(page, (s) => window.rawPeer.messages.find((m) => m.type === 'receipt' && m.seq === s), seq, timeout);
 const errorsOf = (page) => page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error').map((m) => m.code));
 const health = async () => (await getJson(server.url + 'healthz')).body;
 
@@ -270,4 +260,30 @@ test('frames dropped by the timeout are reported, batched, with their indices', 
   assert.ok(reports.every((r) => r.seq === 3 && r.reasons.incomplete === r.count));
   await page.close();
   assert.equal(await quick.stop(), 0);
+});
+
+test('a session\'s waiting frames are bounded in bytes, and frames above --max-frame-pixels are refused', async () => {
+  const frames = clipFrames(30, { size: '1280:960' });  // ~100 KB each: 3 MB, more than the queue may hold
+  const huge = clipFrames(1, { size: '2000:1200' });
+  const bounded = await startServer(['--workers', '1', '--worker-queue-bytes', '1048576', '--max-frame-pixels', '2073600']);
+  const page = await openPeer(bounded);
+  await page.evaluate(([frames, huge]) => {
+    const peer = window.rawPeer;
+    peer.start(4, frames.length + 1);
+    peer.chunks(4, 0, new Uint8Array(huge[0])).forEach((m) => peer.send(m));  // first: the queue is empty
+    frames.forEach((f, i) => peer.chunks(4, i + 1, new Uint8Array(f)).forEach((m) => peer.send(m)));
+    peer.sendJson({ type: 'sequence-end', seq: 4, frames: frames.length + 1 });
+    peer.start(5, 2, { width: 4096, height: 4096 });  // more pixels than the limit: refused
+  }, [frames, huge]);
+  const r = await receiptOf(page, 4, 120000);
+  const total = frames.reduce((n, f) => n + f.length, 0);
+  assert.ok(total > 1048576, `the frames (${total} bytes) are more than the queue may hold`);
+  assert.ok(r.frames.dropped.overloaded > 0, JSON.stringify(r.frames));
+  assert.equal(r.frames.dropped.bad_jpeg, 1, 'the 2000×1200 frame');
+  const all = await page.evaluate(() => window.rawPeer.messages);
+  assert.ok(all.some((m) => m.code === 'frame_dropped' && m.reasons?.overloaded > 0));
+  assert.ok(all.some((m) => m.code === 'bad_jpeg' && /pixels/.test(m.message)), JSON.stringify(all.filter((m) => m.code === 'bad_jpeg')));
+  assert.ok(all.some((m) => m.code === 'bad_message' && /pixels/.test(m.message)));
+  await page.close();
+  assert.equal(await bounded.stop(), 0);
 });
