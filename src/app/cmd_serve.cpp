@@ -106,6 +106,9 @@ int run_serve(const std::vector<std::string>& args) {
   }
   if (!parsed.positional.empty()) throw ConfigError("unexpected argument '" + parsed.positional.front() + "'");
   if (config.ice_port_max < config.ice_port_min) throw ConfigError("--ice-port-max is below --ice-port-min");
+  if (int64_t{config.width} * config.height > config.max_frame_pixels) {
+    throw ConfigError("--width × --height is above --max-frame-pixels: the page's own frames would be refused");
+  }
   if (static_cast<double>(config.max_sequence_frames) < config.fps * config.sequence_seconds) {
     throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
   }
