@@ -88,6 +88,21 @@ struct CandidateContext {
   std::vector<std::string> mids;
 };
 
+// The largest DataChannel message the server takes (docs/protocol.md §2: a chunk is at most 64 KiB).
+constexpr int kMaxMessageBytes = 65536;
+
+// notify::ice-gathering-state (pc thread, webrtcbin's lock released): when gathering is complete the
+// client is told "end of candidates" — a candidate with an empty line, as the page sends its own.
+void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user) {
+  auto* context = static_cast<CandidateContext*>(user);
+  if (context->shared->detached.load()) return;
+  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+  g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && context->shared->events.on_candidate) {
+    context->shared->events.on_candidate(0, context->mids.empty() ? "0" : context->mids.front(), "");
+  }
+}
+
 void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer user) {
   auto* context = static_cast<CandidateContext*>(user);
   if (context->shared->detached.load()) return;
@@ -118,6 +133,16 @@ void on_answer_created(GstPromise* promise, gpointer user) {
          std::string("could not answer the offer: ") + (error ? error->message : "no answer"));
     if (error != nullptr) g_error_free(error);
   } else {
+    // Tell the client how large a DataChannel message may be (RFC 8841): the chunk protocol's 64 KiB.
+    // Browsers read it as pc.sctp.maxMessageSize; other stacks read the SDP.
+    for (guint i = 0; i < gst_sdp_message_medias_len(answer->sdp); ++i) {
+      auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(answer->sdp, i));
+      const char* kind = gst_sdp_media_get_media(media);
+      if (kind != nullptr && std::string(kind) == "application" &&
+          gst_sdp_media_get_attribute_val(media, "max-message-size") == nullptr) {
+        gst_sdp_media_add_attribute(media, "max-message-size", std::to_string(kMaxMessageBytes).c_str());
+      }
+    }
     gchar* text = gst_sdp_message_as_text(answer->sdp);
     if (!context->shared->detached.load() && context->shared->events.on_answer) context->shared->events.on_answer(text);
     g_free(text);
@@ -323,6 +348,10 @@ bool Peer::set_offer(const std::string& sdp, std::string& error) {
   mids_ = mids;
   offered_ = true;
   g_signal_connect_data(webrtc_, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                        new CandidateContext{shared_, mids},
+                        [](gpointer data, GClosure*) { delete static_cast<CandidateContext*>(data); },
+                        GConnectFlags(0));
+  g_signal_connect_data(webrtc_, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
                         new CandidateContext{shared_, mids},
                         [](gpointer data, GClosure*) { delete static_cast<CandidateContext*>(data); },
                         GConnectFlags(0));
