@@ -48,6 +48,17 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--frame-timeout-ms", "SUEO_FRAME_TIMEOUT_MS", "5000", "a frame still incomplete this long after its first chunk is dropped (the channel is reliable: this only bounds what a broken sender can hold)", set_double(c.frame_timeout_ms, 10, 600000, "--frame-timeout-ms")},
       {"--workers", "SUEO_WORKERS", "0", "CPU worker threads (JPEG decode, landmarks, classifier); 0: one per core", set_int(c.workers, 0, 256, "--workers")},
       {"--worker-queue", "SUEO_WORKER_QUEUE", "512", "frames of one session waiting for a worker before more are dropped as 'overloaded'", set_int(c.worker_queue, 1, 1000000, "--worker-queue")},
+      {"--http-timeout-seconds", "SUEO_HTTP_TIMEOUT_SECONDS", "10", "a connection must finish TLS and send its request headers within this; any HTTP socket wait is bounded by it too", set_int(c.http_timeout_s, 1, 3600, "--http-timeout-seconds")},
+      {"--ws-timeout-seconds", "SUEO_WS_TIMEOUT_SECONDS", "60", "a /ws socket that moves no byte in or out for this long is closed (the server pings every 20 s, so a live client answers)", set_int(c.ws_timeout_s, 21, 3600, "--ws-timeout-seconds")},
+      {"--drain-seconds", "SUEO_DRAIN_SECONDS", "30", "on SIGTERM/SIGINT, how long sequences in flight may take to finish before the server exits (a second signal exits at once; give Kubernetes a longer terminationGracePeriodSeconds)", set_int(c.drain_seconds, 0, 3600, "--drain-seconds")},
+      {"--idle-seconds", "SUEO_IDLE_SECONDS", "30", "a session that sends no valid message (/ws: offer, candidate, ping, options; or DataChannel traffic) for this long is closed with idle_timeout (the page pings every 5 s)", set_int(c.idle_s, 5, 3600, "--idle-seconds")},
+      {"--max-messages-per-second", "SUEO_MAX_MESSAGES_PER_SECOND", "50", "client messages per session and second (/ws and DataChannel text; bursts of twice that); more are dropped unanswered, and a session that keeps it up is closed", set_int(c.max_messages_per_second, 1, 100000, "--max-messages-per-second")},
+      {"--max-sessions-per-address", "SUEO_MAX_SESSIONS_PER_ADDRESS", "4", "sessions at once from one client address (0: no limit); behind a proxy see --trusted-proxies", set_int(c.max_sessions_per_address, 0, 1000, "--max-sessions-per-address")},
+      {"--allowed-origins", "SUEO_ALLOWED_ORIGINS", "", "comma-separated origins whose pages may open /ws (https://host:port); empty: the server's own origin only; * allows any", [&c](std::string_view text) { c.allowed_origins = split_list(text); }},
+      {"--trusted-proxies", "SUEO_TRUSTED_PROXIES", "", "comma-separated proxy IP addresses whose X-Forwarded-For names the client (per-address limit)", [&c](std::string_view text) { c.trusted_proxies = split_list(text); }},
+      {"--ws-max-queued-bytes", "SUEO_WS_MAX_QUEUED_BYTES", "1048576", "unsent /ws bytes for one client before it counts as not reading and is disconnected", set_int(c.ws_max_queued_bytes, 64 << 10, 256 << 20, "--ws-max-queued-bytes")},
+      {"--worker-queue-bytes", "SUEO_WORKER_QUEUE_BYTES", "33554432", "JPEG bytes of one session waiting for a worker before more frames are dropped as 'overloaded'", set_int(c.worker_queue_bytes, 1 << 20, int64_t{16} << 30, "--worker-queue-bytes")},
+      {"--max-frame-pixels", "SUEO_MAX_FRAME_PIXELS", "2073600", "largest frame in pixels (width × height; 1920 × 1080 by default); larger ones are dropped as bad_jpeg", set_int(c.max_frame_pixels, 4096, 4096LL * 4096, "--max-frame-pixels")},
       {"--fps", "SUEO_FPS", "15", "frames per second the page captures", set_int(c.fps, 1, 60, "--fps")},
       {"--width", "SUEO_WIDTH", "640", "frame width the page sends", set_int(c.width, 64, 3840, "--width")},
       {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},
@@ -104,6 +115,9 @@ int run_serve(const std::vector<std::string>& args) {
   }
   if (!parsed.positional.empty()) throw ConfigError("unexpected argument '" + parsed.positional.front() + "'");
   if (config.ice_port_max < config.ice_port_min) throw ConfigError("--ice-port-max is below --ice-port-min");
+  if (int64_t{config.width} * config.height > config.max_frame_pixels) {
+    throw ConfigError("--width × --height is above --max-frame-pixels: the page's own frames would be refused");
+  }
   if (static_cast<double>(config.max_sequence_frames) < config.fps * config.sequence_seconds) {
     throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
   }

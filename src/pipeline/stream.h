@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,12 @@ class FrameStream {
  public:
   explicit FrameStream(std::unique_ptr<FrameConsumer> consumer = nullptr, int64_t max_pixels = 4096LL * 4096);
 
+  // Builds its consumer with `make_consumer` when the first sequence starts, on the worker, so a client
+  // that connects and never streams costs no landmark runtimes and no classifier (a Recognizer is
+  // ~43 MB). `make_consumer` may return nullptr (no consumer).
+  using ConsumerMaker = std::function<std::unique_ptr<FrameConsumer>()>;
+  explicit FrameStream(ConsumerMaker make_consumer, int64_t max_pixels = 4096LL * 4096);
+
   void start(const SequenceStart& start);
 
   // Decodes and records one frame. Returns false (and counts a bad_jpeg drop) when it does not decode;
@@ -81,6 +88,7 @@ class FrameStream {
 
  private:
   std::unique_ptr<FrameConsumer> consumer_;
+  ConsumerMaker make_consumer_;  // called once, at the first start()
   int64_t max_pixels_;
   frames::SequenceStats stats_;
   frames::Image image_;  // reused between frames

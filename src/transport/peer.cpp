@@ -1,18 +1,22 @@
 #include "transport/peer.h"
 
 #include <gst/sdp/sdp.h>
+#include <malloc.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <regex>
 #include <stdexcept>
 
+#include "metrics.h"
 #include "transport/glib_util.h"
 
 namespace sueo::transport {
 
 struct Peer::Shared {
   PeerEvents events;
+  std::atomic<bool> detached{false};  // the Peer is gone: its pipeline is being stopped, events are dropped
   std::mutex mutex;
   GstWebRTCDataChannel* channel = nullptr;  // ref held; guarded by mutex
 
@@ -31,15 +35,19 @@ void release(gpointer data, GClosure*) { delete static_cast<SharedPtr*>(data); }
 Peer::Shared& state(gpointer data) { return **static_cast<SharedPtr*>(data); }
 
 void fail(Peer::Shared& shared, const std::string& code, const std::string& message) {
-  if (shared.events.on_failure) shared.events.on_failure(code, message);
+  if (!shared.detached.load() && shared.events.on_failure) shared.events.on_failure(code, message);
 }
 
 void on_message_data(GstWebRTCDataChannel*, GBytes* data, gpointer user) {
-  if (data != nullptr && state(user).events.on_binary) state(user).events.on_binary(data);
+  if (state(user).detached.load()) return;
+  // An empty message (WebRTC's "binary empty" PPID) arrives as NULL: it is passed on as null, so the
+  // session can answer it like any other bad chunk.
+  if (state(user).events.on_binary) state(user).events.on_binary(data);
 }
 
 void on_message_string(GstWebRTCDataChannel*, gchar* text, gpointer user) {
-  if (text != nullptr && state(user).events.on_text) state(user).events.on_text(text);
+  if (state(user).detached.load()) return;
+  if (state(user).events.on_text) state(user).events.on_text(text != nullptr ? text : "");  // NULL: empty
 }
 
 void on_channel_error(GstWebRTCDataChannel*, GError* error, gpointer user) {
@@ -49,6 +57,7 @@ void on_channel_error(GstWebRTCDataChannel*, GError* error, gpointer user) {
 // Runs on webrtcbin's pc thread with its lock held: touch only the channel, never webrtcbin.
 void on_data_channel(GstElement*, GstWebRTCDataChannel* channel, gpointer user) {
   auto& shared = state(user);
+  if (shared.detached.load()) return;
   gchar* label = nullptr;
   g_object_get(channel, "label", &label, nullptr);
   const std::string name = label != nullptr ? label : "";
@@ -79,8 +88,24 @@ struct CandidateContext {
   std::vector<std::string> mids;
 };
 
+// The largest DataChannel message the server takes (docs/protocol.md §2: a chunk is at most 64 KiB).
+constexpr int kMaxMessageBytes = 65536;
+
+// notify::ice-gathering-state (pc thread, webrtcbin's lock released): when gathering is complete the
+// client is told "end of candidates" — a candidate with an empty line, as the page sends its own.
+void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user) {
+  auto* context = static_cast<CandidateContext*>(user);
+  if (context->shared->detached.load()) return;
+  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+  g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && context->shared->events.on_candidate) {
+    context->shared->events.on_candidate(0, context->mids.empty() ? "0" : context->mids.front(), "");
+  }
+}
+
 void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer user) {
   auto* context = static_cast<CandidateContext*>(user);
+  if (context->shared->detached.load()) return;
   const std::string mid = mline < context->mids.size() ? context->mids[mline] : std::to_string(mline);
   if (context->shared->events.on_candidate) {
     context->shared->events.on_candidate(static_cast<int>(mline), mid, candidate ? candidate : "");
@@ -108,8 +133,18 @@ void on_answer_created(GstPromise* promise, gpointer user) {
          std::string("could not answer the offer: ") + (error ? error->message : "no answer"));
     if (error != nullptr) g_error_free(error);
   } else {
+    // Tell the client how large a DataChannel message may be (RFC 8841): the chunk protocol's 64 KiB.
+    // Browsers read it as pc.sctp.maxMessageSize; other stacks read the SDP.
+    for (guint i = 0; i < gst_sdp_message_medias_len(answer->sdp); ++i) {
+      auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(answer->sdp, i));
+      const char* kind = gst_sdp_media_get_media(media);
+      if (kind != nullptr && std::string(kind) == "application" &&
+          gst_sdp_media_get_attribute_val(media, "max-message-size") == nullptr) {
+        gst_sdp_media_add_attribute(media, "max-message-size", std::to_string(kMaxMessageBytes).c_str());
+      }
+    }
     gchar* text = gst_sdp_message_as_text(answer->sdp);
-    if (context->shared->events.on_answer) context->shared->events.on_answer(text);
+    if (!context->shared->detached.load() && context->shared->events.on_answer) context->shared->events.on_answer(text);
     g_free(text);
     g_signal_emit_by_name(context->webrtc, "set-local-description", answer, nullptr);
     gst_webrtc_session_description_free(answer);
@@ -205,13 +240,81 @@ Peer::Peer(const ServeConfig& config, PeerEvents events) : shared_(std::make_sha
 }
 
 Peer::~Peer() {
-  {
-    std::lock_guard lock(shared_->mutex);
-    if (shared_->channel != nullptr) gst_webrtc_data_channel_close(shared_->channel);
-  }
+  shared_->detached.store(true);
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
-  gst_object_unref(pipeline_);
+  PeerReaper::instance().reap(pipeline_, shared_);
+}
+
+PeerReaper& PeerReaper::instance() {
+  static PeerReaper reaper;
+  return reaper;
+}
+
+PeerReaper::~PeerReaper() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeerReaper::reap(GstElement* pipeline, std::shared_ptr<void> keep) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(pipeline, std::move(keep));
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  wake_.notify_one();
+}
+
+void PeerReaper::trim_memory() {
+  {
+    std::lock_guard lock(mutex_);
+    trim_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  }
+  wake_.notify_one();
+}
+
+void PeerReaper::flush() {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
+}
+
+void PeerReaper::run() {
+  static Histogram& seconds = Metrics::global().histogram("peer_teardown_seconds");
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || trim_ || !queue_.empty(); });
+    if (queue_.empty() && trim_) {
+      trim_ = false;
+      lock.unlock();
+      const auto begin = std::chrono::steady_clock::now();
+      malloc_trim(0);
+      Metrics::global().observe("malloc_trim_seconds",
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+      lock.lock();
+      continue;
+    }
+    if (queue_.empty()) return;  // stopping, nothing left
+    auto [pipeline, keep] = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
+    const auto begin = std::chrono::steady_clock::now();
+    if (auto* shared = static_cast<Peer::Shared*>(keep.get())) {
+      std::lock_guard channel_lock(shared->mutex);
+      if (shared->channel != nullptr) gst_webrtc_data_channel_close(shared->channel);
+    }
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    keep.reset();
+    seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+    lock.lock();
+    --busy_;
+    done_.notify_all();
+  }
 }
 
 bool Peer::set_offer(const std::string& sdp, std::string& error) {
@@ -245,6 +348,10 @@ bool Peer::set_offer(const std::string& sdp, std::string& error) {
   mids_ = mids;
   offered_ = true;
   g_signal_connect_data(webrtc_, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                        new CandidateContext{shared_, mids},
+                        [](gpointer data, GClosure*) { delete static_cast<CandidateContext*>(data); },
+                        GConnectFlags(0));
+  g_signal_connect_data(webrtc_, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
                         new CandidateContext{shared_, mids},
                         [](gpointer data, GClosure*) { delete static_cast<CandidateContext*>(data); },
                         GConnectFlags(0));

@@ -7,10 +7,13 @@
 // properties (that deadlocks inside its signals).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gst/gst.h>
@@ -24,7 +27,7 @@ struct PeerEvents {
   std::function<void(const std::string& sdp)> on_answer;                          // pc thread
   std::function<void(int mline, const std::string& mid, const std::string& candidate)> on_candidate;  // pc
   std::function<void()> on_channel_open;                                           // pc thread
-  std::function<void(GBytes* data)> on_binary;                                     // pc thread
+  std::function<void(GBytes* data)> on_binary;  // pc thread; null for an empty message
   std::function<void(const std::string& text)> on_text;                            // pc thread
   std::function<void(const std::string& code, const std::string& message)> on_failure;  // any thread
 };
@@ -58,6 +61,37 @@ class Peer {
   guint bus_watch_ = 0;
   std::vector<std::string> mids_;   // m-line index → mid, from the offer
   bool offered_ = false;
+};
+
+// Stops peers' pipelines on a thread of its own: setting a webrtcbin pipeline to NULL (closing its
+// SCTP association, DTLS and ICE agent, joining its threads) took 3–80 ms on the main loop, where it
+// delayed every other session's messages. Thread: reap() from the main loop; the reaper thread does
+// the rest; flush() from the main thread before the process exits.
+class PeerReaper {
+ public:
+  static PeerReaper& instance();
+  // Takes over `pipeline` (one reference) and `keep` (what its signal handlers use) and returns.
+  void reap(GstElement* pipeline, std::shared_ptr<void> keep);
+  // Waits until every pipeline handed over so far is stopped and freed.
+  void flush();
+  // Asks glibc to give free heap memory back to the system (malloc_trim), on the reaper thread after
+  // the pipelines queued before it: a closed session's landmark runtimes and buffers otherwise stay
+  // in the process's arenas. Any thread.
+  void trim_memory();
+
+ private:
+  PeerReaper() = default;
+  ~PeerReaper();
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::deque<std::pair<GstElement*, std::shared_ptr<void>>> queue_;
+  size_t busy_ = 0;  // pipelines taken from the queue, not yet freed
+  bool trim_ = false;  // trim_memory() asked, not done yet
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 // True when `candidate` looks like an ICE candidate attribute (RFC 8839 §5.1): "candidate:" followed by

@@ -16,6 +16,7 @@
 #include "transport/glib_util.h"
 #include "transport/server_config.h"
 #include "transport/session.h"
+#include "transport/websocket.h"
 
 namespace sueo::transport {
 
@@ -27,6 +28,9 @@ class Server : public SessionHost {
   ~Server() override;
 
   // Listens, prints the URLs, and runs the main loop until SIGINT/SIGTERM. Returns the exit code.
+  // The first signal drains: /healthz answers 503 "draining", new sessions are refused with
+  // `server_draining`, sessions with a sequence in flight finish it (at most --drain-seconds), the
+  // others are closed; then run() returns 0. A second signal stops at once.
   int run();
 
   // Where the server listens, after run() started listening (e.g. "https://127.0.0.1:8443/").
@@ -43,21 +47,31 @@ class Server : public SessionHost {
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
-  std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
+  FrameStream::ConsumerMaker consumer_maker(const ConsumerLink& link) override;
   nlohmann::json model_info() const override { return model_info_; }
 
  private:
   void listen();
   void print_banner() const;
-  void on_websocket(SoupWebsocketConnection* connection);
+  // GET /ws: the Origin check and the WebSocket handshake (libsoup's); the upgraded connection goes to
+  // on_websocket once the 101 response is written.
+  void handle_ws_upgrade(SoupServerMessage* message);
+  void on_websocket(std::shared_ptr<WebSocket> ws, const std::string& address);
+  // Answers a refused WebSocket with a fatal error `code` and closes it with 1013 (try again later).
+  void refuse(const std::shared_ptr<WebSocket>& ws, const std::string& code, const std::string& message);
   void handle_static(SoupServerMessage* message, const std::string& path);
   void handle_healthz(SoupServerMessage* message);
+  void handle_metrics(SoupServerMessage* message);
+  void heartbeat();  // every 25 ms: how late the main loop runs (stalls delay every session)
   void handle_ca(SoupServerMessage* message, const std::string& path);
   void expire_frames();
+  // SIGTERM/SIGINT: the first starts the drain, the second stops at once.
+  void on_signal();
+  void begin_drain();
+  void check_drain();
+  void stop_loop();
 
   static void route_http(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*, gpointer self);
-  static void route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection,
-                       gpointer self);
 
   ServeConfig config_;
   GObjectPtr<SoupServer> soup_;
@@ -70,6 +84,13 @@ class Server : public SessionHost {
   double started_ms_ = 0;
   guint expire_timer_ = 0;
   GMainLoop* loop_ = nullptr;
+  bool draining_ = false;
+  guint heartbeat_timer_ = 0;
+  guint trim_timer_ = 0;             // a malloc_trim due after sessions closed
+  int64_t heartbeat_due_us_ = 0;     // monotonic time the next heartbeat should run
+  double max_loop_lag_s_ = 0;
+  std::map<std::string, int> sessions_by_address_;
+  double drain_started_ms_ = 0;
 };
 
 }  // namespace sueo::transport

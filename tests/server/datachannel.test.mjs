@@ -9,20 +9,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, getJson, repoRoot, buildDir } from '../lib/sueo-server.mjs';
 import { launchChromium } from '../lib/chromium.mjs';
+import { clipFrames } from '../lib/clip-frames.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let server, browser;
-
-// Real JPEG frames of a committed KSL clip (tests/data/NOTICE), made at test time.
-function clipFrames(count) {
-  const dir = join(buildDir, 'test-frames', 'c01_hi_s11');
-  if (!existsSync(join(dir, `f${String(count).padStart(3, '0')}.jpg`))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(repoRoot, 'tests/data/clips/c01_hi_s11_f8e48f6c.mp4'),
-      '-vf', 'scale=640:480', '-q:v', '5', '-frames:v', String(count), join(dir, 'f%03d.jpg')]);
-  }
-  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count).map((f) => [...readFileSync(join(dir, f))]);
-}
 
 async function openPeer(target = server) {
   const page = await browser.newPage();
@@ -37,7 +27,7 @@ async function waitFor(page, predicate, arg, timeout = 15000) {
   return await handle.jsonValue();
 }
 
-const receiptOf = (page, seq) => waitFor(page, (s) => window.rawPeer.messages.find((m) => m.type === 'receipt' && m.seq === s), seq);
+const receiptOf = (page, seq, timeout) => waitFor(page, (s) => window.rawPeer.messages.find((m) => m.type === 'receipt' && m.seq === s), seq, timeout);
 const errorsOf = (page) => page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error').map((m) => m.code));
 const health = async () => (await getJson(server.url + 'healthz')).body;
 
@@ -92,7 +82,7 @@ test('bad chunks, bad JPEGs and bad control messages are dropped, reported and c
     peer.sendText('{"type": "sequence-start",');                         // bad_json
     peer.sendJson({ type: 'sequence-middle', seq });                     // unknown_type
     peer.sendJson({ type: 'sequence-start', seq: -1, frames: 10 });      // bad_message
-    peer.sendJson({ type: 'sequence-start', seq, frames: 10 });
+    peer.start(seq, 10);
     peer.chunks(seq, 0, jpeg).forEach((m) => peer.send(m));              // frame 0: good
     peer.send(new Uint8Array([1, 2, 3]));                                // bad_chunk: too short
     peer.send(peer.chunks(seq, 1, jpeg, 16384, { version: 9 })[0]);      // bad_chunk: version
@@ -136,7 +126,7 @@ test('bad chunks, bad JPEGs and bad control messages are dropped, reported and c
   // The session still works after all that: a clean sequence gets a clean receipt.
   await page.evaluate(([good]) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 8, frames: 2 });
+    peer.start(8, 2);
     peer.chunks(8, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
     peer.chunks(8, 1, new Uint8Array(good)).forEach((m) => peer.send(m));
     peer.sendJson({ type: 'sequence-end', seq: 8, frames: 2 });
@@ -153,7 +143,7 @@ test('a frame left incomplete is dropped after the timeout, not held forever', a
   const page = await openPeer(quick);
   await page.evaluate(([good]) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 3, frames: 3 });
+    peer.start(3, 3);
     peer.send(peer.chunks(3, 0, new Uint8Array(good), 4096)[0]);
   }, [good]);
   await new Promise((r) => setTimeout(r, 2500));  // this server runs with --frame-timeout-ms 1000
@@ -178,13 +168,13 @@ test('a page that disappears mid-sequence is torn down; another session is unaff
   assert.equal((await health()).sessions.active, before.sessions.active + 2);
   await leaving.evaluate((frames) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 1, frames: 10 });
+    peer.start(1, 10);
     frames.slice(0, 5).forEach((f, i) => peer.chunks(1, i, new Uint8Array(f)).forEach((m) => peer.send(m)));
     peer.send(peer.chunks(1, 5, new Uint8Array(frames[5]))[0]);
   }, frames);
   await staying.evaluate((frames) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 2, frames: 10 });
+    peer.start(2, 10);
     frames.slice(0, 5).forEach((f, i) => peer.chunks(2, i, new Uint8Array(f)).forEach((m) => peer.send(m)));
   }, frames);
   await leaving.close();  // the page goes away without a word: the peer's SCTP association dies
@@ -203,4 +193,97 @@ test('a page that disappears mid-sequence is torn down; another session is unaff
   assert.equal(now.sessions.active, before.sessions.active + 1, 'the vanished page\'s session was torn down');
   assert.ok(now.counters['sequences.abandoned'] > (before.counters['sequences.abandoned'] ?? 0));
   await staying.close();
+});
+
+test('empty messages, out-of-range sequence-start fields and refused starts are answered; drops are reported', async () => {
+  const [good] = clipFrames(1);
+  const page = await openPeer();
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.send(new Uint8Array(0));                                            // bad_chunk (empty)
+    peer.sendText('');                                                       // bad_json (empty)
+    peer.start(5, 4);
+    peer.chunks(5, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.send(peer.chunks(5, 1, new Uint8Array(good), 4096)[0]);            // frame 1: one chunk only
+    for (const fields of [{ fps: 1e9 }, { width: 1e9 }, { height: -5 }, { t_start: 'x' }, { frames: 1e12 }, { fps: undefined }]) {
+      peer.start(6, 4, fields);                                              // each refused: bad_message
+    }
+  }, [good]);
+  const codes = () => page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error').map((m) => m.code));
+  await waitFor(page, () => window.rawPeer.messages.filter((m) => m.code === 'bad_message').length >= 6);
+  const errors = await page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error'));
+  assert.ok(errors.some((e) => e.code === 'bad_chunk' && /empty/.test(e.message)), JSON.stringify(errors));
+  assert.ok(errors.some((e) => e.code === 'bad_json' && /empty/.test(e.message)), JSON.stringify(errors));
+  for (const field of ['fps', 'width', 'height', 't_start', 'frames']) {
+    assert.ok(errors.some((e) => e.code === 'bad_message' && e.message.includes(`"${field}"`)), `${field} refused: ${JSON.stringify(errors)}`);
+  }
+  assert.ok(!errors.some((e) => /abandon/.test(e.message)), 'a refused start abandons nothing');
+
+  // Sequence 5 is still open: a new sequence abandons it and its partial frame 1 is reported dropped.
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.start(7, 2);
+    peer.chunks(7, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.chunks(7, 9, new Uint8Array(good)).forEach((m) => peer.send(m));  // out_of_range
+    peer.chunks(7, 1, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.sendJson({ type: 'sequence-end', seq: 7, frames: 2 });
+  }, [good]);
+  const receipt = await receiptOf(page, 7);
+  assert.equal(receipt.frames.decoded, 2);
+  const all = await page.evaluate(() => window.rawPeer.messages);
+  assert.ok(all.some((m) => m.code === 'sequence_error' && /sequence 5 was open/.test(m.message)), 'the abandoned sequence is named');
+  const reports = all.filter((m) => m.code === 'frame_dropped');
+  const five = reports.find((r) => r.seq === 5);
+  assert.deepEqual(five && { frames: five.frames, reasons: five.reasons }, { frames: [1], reasons: { incomplete: 1 } }, JSON.stringify(reports));
+  const seven = reports.find((r) => r.seq === 7);
+  assert.deepEqual(seven && { frames: seven.frames, reasons: seven.reasons }, { frames: [9], reasons: { out_of_range: 1 } });
+  assert.ok(all.indexOf(seven) < all.indexOf(all.find((m) => m.type === 'receipt' && m.seq === 7)), 'reported before the receipt');
+  void codes;
+  await page.close();
+});
+
+test('frames dropped by the timeout are reported, batched, with their indices', async () => {
+  const [good] = clipFrames(1);
+  const quick = await startServer(['--frame-timeout-ms', '300']);
+  const page = await openPeer(quick);
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.start(3, 50);
+    for (let i = 0; i < 40; i++) peer.send(peer.chunks(3, i, new Uint8Array(good), 4096)[0]);  // 40 frames, first chunk only
+  }, [good]);
+  const reports = await waitFor(page, () => {
+    const r = window.rawPeer.messages.filter((m) => m.code === 'frame_dropped');
+    return r.reduce((n, m) => n + m.count, 0) >= 40 ? r : null;
+  });
+  assert.ok(reports.length <= 5, `${reports.length} reports for 40 drops`);
+  assert.deepEqual(reports.flatMap((r) => r.frames).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  assert.ok(reports.every((r) => r.seq === 3 && r.reasons.incomplete === r.count));
+  await page.close();
+  assert.equal(await quick.stop(), 0);
+});
+
+test('a session\'s waiting frames are bounded in bytes, and frames above --max-frame-pixels are refused', async () => {
+  const frames = clipFrames(30, { size: '1280:960' });  // ~100 KB each: 3 MB, more than the queue may hold
+  const huge = clipFrames(1, { size: '2000:1200' });
+  const bounded = await startServer(['--workers', '1', '--worker-queue-bytes', '1048576', '--max-frame-pixels', '2073600']);
+  const page = await openPeer(bounded);
+  await page.evaluate(([frames, huge]) => {
+    const peer = window.rawPeer;
+    peer.start(4, frames.length + 1);
+    peer.chunks(4, 0, new Uint8Array(huge[0])).forEach((m) => peer.send(m));  // first: the queue is empty
+    frames.forEach((f, i) => peer.chunks(4, i + 1, new Uint8Array(f)).forEach((m) => peer.send(m)));
+    peer.sendJson({ type: 'sequence-end', seq: 4, frames: frames.length + 1 });
+    peer.start(5, 2, { width: 4096, height: 4096 });  // more pixels than the limit: refused
+  }, [frames, huge]);
+  const r = await receiptOf(page, 4, 120000);
+  const total = frames.reduce((n, f) => n + f.length, 0);
+  assert.ok(total > 1048576, `the frames (${total} bytes) are more than the queue may hold`);
+  assert.ok(r.frames.dropped.overloaded > 0, JSON.stringify(r.frames));
+  assert.equal(r.frames.dropped.bad_jpeg, 1, 'the 2000×1200 frame');
+  const all = await page.evaluate(() => window.rawPeer.messages);
+  assert.ok(all.some((m) => m.code === 'frame_dropped' && m.reasons?.overloaded > 0));
+  assert.ok(all.some((m) => m.code === 'bad_jpeg' && /pixels/.test(m.message)), JSON.stringify(all.filter((m) => m.code === 'bad_jpeg')));
+  assert.ok(all.some((m) => m.code === 'bad_message' && /pixels/.test(m.message)));
+  await page.close();
+  assert.equal(await bounded.stop(), 0);
 });

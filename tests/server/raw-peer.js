@@ -45,6 +45,7 @@ window.rawPeer = (() => {
       if (message.type === 'answer') pc.setRemoteDescription(message).catch((e) => messages.push({ type: 'local-error', message: String(e) }));
       if (message.type === 'candidate' && message.candidate.candidate) pc.addIceCandidate(message.candidate).catch(() => {});
     };
+    ws.onclose = (event) => messages.push({ type: 'ws-close', code: event.code, reason: event.reason });
     await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
     pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     pc.onicecandidate = (event) => { if (event.candidate) ws.send(JSON.stringify({ type: 'candidate', candidate: event.candidate.toJSON() })); };
@@ -65,6 +66,10 @@ window.rawPeer = (() => {
     send(bytes) { channel.send(bytes); },
     sendText(text) { channel.send(text); },
     sendJson(value) { channel.send(JSON.stringify(value)); },
+    // A sequence-start with every required field (docs/protocol.md §2); `fields` overrides any.
+    start(seq, frames, fields = {}) {
+      channel.send(JSON.stringify({ type: 'sequence-start', seq, frames, fps: 15, width: 640, height: 480, t_start: Date.now(), ...fields }));
+    },
     close() { pc.close(); ws.close(); },
     closePeerOnly() { pc.close(); },
   };
