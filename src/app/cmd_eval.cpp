@@ -1,6 +1,7 @@
 // `sueo eval`: scores a sign model on a labelled landmark set (.npz): accuracy per class, confusion
 // matrix, and a last line of JSON for scripts. Dataset class names are mapped to the model's words
-// through models/vocabulary.json — the same table training uses.
+// through models/vocabulary.json — the same table training uses. `--dump F.npz` also writes every
+// sequence's scores and embedding (the C++ path's numbers) for offline calibration and few-shot tools.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -13,6 +14,8 @@
 #include "config.h"
 #include "sign/classifier.h"
 #include "sign/landmark_set.h"
+#include "sign/npz.h"
+#include "sign/resample.h"
 #include "sign/vocabulary.h"
 
 namespace sueo::app {
@@ -22,6 +25,23 @@ struct EvalOptions {
   std::string model;
   std::string data;
   std::string vocabulary;
+  std::string dump;
+};
+
+// Every sequence of the set, matched to a label or not: scores [N, C], embeddings [N, D] (D = 0 without
+// an embedding output), the set's class name and the label index it matched (-1: none).
+struct Dump {
+  std::vector<float> scores, embeddings;
+  std::vector<std::string> classes;
+  std::vector<int32_t> truth;
+
+  void write(const std::string& path, size_t labels, size_t dims) const {
+    const size_t n = truth.size();
+    sign::write_npz(path, {{"scores", sign::npy_float32({n, labels}, scores)},
+                           {"embeddings", sign::npy_float32({n, dims}, embeddings)},
+                           {"labels", sign::npy_strings(classes)},
+                           {"truth", sign::npy_int32(truth)}});
+  }
 };
 
 // Model label index for a dataset class: through the vocabulary, else the class name itself as a
@@ -67,6 +87,8 @@ int run_eval(const std::vector<std::string>& args) {
        set_string(options.data)},
       {"--vocabulary", "SUEO_VOCABULARY", home + "/models/vocabulary.json",
        "class-name reconciliation table shared with training", set_string(options.vocabulary)},
+      {"--dump", "", "", "also write every sequence's scores and embedding to this .npz (scores, embeddings, "
+       "labels, truth)", set_string(options.dump)},
   };
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
@@ -85,6 +107,19 @@ int run_eval(const std::vector<std::string>& args) {
   std::map<std::string, int> unmatched;
   std::vector<double> ms;
   int n = 0, top1 = 0, top3 = 0;
+  Dump dump;
+  const auto dims = static_cast<size_t>(model->embedding_size());
+  for (size_t i = 0; i < set.sequences.size() && !options.dump.empty(); ++i) {
+    const auto fitted = sign::fit_to_model(set.sequences[i], model->frames(), model->trim_margin());
+    auto out = set.sequences[i].empty() ? sign::ModelOutput{std::vector<float>(labels.size(), 0.0f),
+                                                            std::vector<float>(dims, 0.0f)}
+                                        : classifier.run(fitted);
+    dump.scores.insert(dump.scores.end(), out.scores.begin(), out.scores.end());
+    dump.embeddings.insert(dump.embeddings.end(), out.embedding.begin(), out.embedding.end());
+    dump.classes.push_back(set.classes[i]);
+    dump.truth.push_back(label_for(set.classes[i], vocabulary, labels));
+  }
+  if (!options.dump.empty()) dump.write(options.dump, labels.size(), dims);
   for (size_t i = 0; i < set.sequences.size(); ++i) {
     const int truth = label_for(set.classes[i], vocabulary, labels);
     if (truth < 0) {
@@ -128,7 +163,7 @@ int run_eval(const std::vector<std::string>& args) {
   };
   std::printf("\naccuracy %.4f  top-3 %.4f  n %d\n%s\n", summary["accuracy"].get<double>(),
               summary["top3"].get<double>(), n, summary.dump().c_str());
-  return n > 0 ? 0 : 1;
+  return n > 0 || !options.dump.empty() ? 0 : 1;
 }
 
 }  // namespace sueo::app

@@ -70,6 +70,13 @@ TEST(ShippedModel, LabelsAreInTheOnnxMetadata) {
 
 void expect_parity(Classifier& classifier, const test::ParityFixture& fixture) {
   ASSERT_EQ(fixture.scores.size(), fixture.fitted.size());
+  // A model with an embedding output: the fixture has torch's embeddings, and OpenCV's must match.
+  ASSERT_EQ(fixture.embeddings.empty(), classifier.model().embedding_size() == 0);
+  for (size_t i = 0; i < fixture.embeddings.size(); ++i) {
+    const auto ours = classifier.run(fixture.fitted[i]).embedding;
+    ASSERT_EQ(ours.size(), fixture.embeddings[i].size());
+    for (size_t d = 0; d < ours.size(); ++d) EXPECT_NEAR(ours[d], fixture.embeddings[i][d], 1e-4) << i << "/" << d;
+  }
   for (size_t i = 0; i < fixture.fitted.size(); ++i) {
     const auto ours = classifier.scores(fixture.fitted[i]);
     ASSERT_EQ(ours.size(), fixture.scores[i].size());
@@ -189,6 +196,47 @@ TEST(Contract, RejectsMissingOrMiscountedLabels) {
   expect_error(test::test_model("bad_output_kind.onnx"), "'sueo.output' must be 'probabilities' or 'logits'");
 }
 
+// A second output, named by metadata 'sueo.embedding': the classification carries it, L2-normalised by
+// the server, and the prototypes shipped in metadata are read (normalised too).
+TEST(Contract, AModelWithAnEmbeddingOutput) {
+  const auto model = ClassifierModel::load(test::test_model("embedding.onnx"));
+  EXPECT_EQ(model->embedding_size(), 3);
+  EXPECT_EQ(model->embedding_output(), "emb");
+  EXPECT_EQ(model->scores_output(), "scores");
+  ASSERT_EQ(model->prototypes().size(), 4u);
+  EXPECT_NEAR(model->prototypes()[1][1], 1.0f, 1e-6);  // [0, 2, 0] -> [0, 1, 0]
+  EXPECT_NEAR(model->prototypes()[3][0], std::sqrt(0.5f), 1e-6);
+  Classifier classifier(model);
+  Sequence seq(48);
+  for (size_t f = 0; f < seq.size(); ++f) {
+    seq[f][0] = 0.3f;
+    seq[f][1] = 0.4f;
+    seq[f][3] = 0.9f;  // class 3 wins: mean 0.9 + bias 0.3
+  }
+  const auto result = classifier.classify(seq);
+  EXPECT_EQ(result.top.front().index, 3);
+  ASSERT_EQ(result.embedding.size(), 3u);
+  EXPECT_NEAR(result.embedding[0], 0.6f, 1e-5);  // [0.3, 0.4, 0] / 0.5
+  EXPECT_NEAR(result.embedding[1], 0.8f, 1e-5);
+  EXPECT_NEAR(result.embedding[2], 0.0f, 1e-5);
+  const auto out = classifier.run(seq);
+  EXPECT_EQ(out.embedding, result.embedding);
+  EXPECT_NEAR(out.scores[3], 1.2f, 1e-5);  // probabilities as the model gives them (no softmax asked)
+}
+
+TEST(Contract, AModelWithoutAnEmbeddingStillWorks) {
+  const auto model = ClassifierModel::load(test::test_model("dynamic_logits.onnx"));
+  EXPECT_EQ(model->embedding_size(), 0);
+  EXPECT_TRUE(model->prototypes().empty());
+  Classifier classifier(model);
+  EXPECT_TRUE(classifier.classify(Sequence(10)).embedding.empty());
+}
+
+TEST(Contract, RejectsAnUnnamedSecondOutputAndBadPrototypes) {
+  expect_error(test::test_model("embedding_unnamed.onnx"), "none is the embedding 'embedding'");
+  expect_error(test::test_model("embedding_bad_prototypes.onnx"), "one embedding per label (4)");
+}
+
 // Registered by CMake after tools/train/train.py ran a few steps on a slice of the real data.
 TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   const std::string model_path = test::env("SUEO_TINY_MODEL");
@@ -199,7 +247,8 @@ TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   // train.py's default data: the two shared landmark sets (14 words), plus KSL-77's six words when
   // tools/train/extract_ksl77.sh has written their landmarks.
   const bool ksl77 = test::exists(test::source("build/ksl77/ksl77.npz"));
-  EXPECT_EQ(classifier.model().labels().size(), ksl77 ? 20u : 14u);
+  const bool shared = test::exists(test::keti6());
+  EXPECT_EQ(classifier.model().labels().size(), (shared ? 14u : 0u) + (ksl77 ? 6u : 0u));
   expect_parity(classifier, test::load_parity(test::env("SUEO_TINY_PARITY")));
 }
 
