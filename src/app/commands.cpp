@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
        run_recognize},
       {"eval", "score a sign model on a labelled landmark set (.npz)", run_eval},
       {"extract", "landmarks (MediaPipe Holistic layout, 258 a frame) of videos into an .npz", run_extract},
+      {"vocab", "taught words: list, add (from videos or landmark sets), remove, rename, export, import", run_vocab},
       {"bench", "latency: `sueo bench landmarks` (per stage, vs MediaPipe itself)", run_bench},
   };
   return table;

@@ -21,5 +21,6 @@ int run_eval(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
 int run_recognize(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
+int run_vocab(const std::vector<std::string>& args);
 
 }  // namespace sueo::app
