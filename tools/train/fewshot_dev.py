@@ -33,7 +33,7 @@ SET_NAMES = {"ksl77": "ksl77", "keti6": "ksl-keti6"}
 def views_of(dataset):
     """KETI: recording_index % 3 is the camera; KSL-77 has one camera."""
     if dataset.name == "ksl-keti6":
-        d = np.load(dataset.path)
+        d = dict(np.load(dataset.path))
         return np.array([str(int(d["recording_index"][r]) % 3) for r in dataset.rows])
     return np.array(["0"] * len(dataset.sequences))
 
