@@ -1,6 +1,7 @@
 #include "sign/classifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -218,7 +219,9 @@ std::vector<std::vector<float>> parse_prototypes(const OnnxInfo& info, const std
 }  // namespace
 
 std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& path) {
+  static std::atomic<uint64_t> next_id{1};
   std::shared_ptr<ClassifierModel> model(new ClassifierModel());
+  model->id_ = next_id.fetch_add(1);
   model->path_ = path;
   model->bytes_ = read_file(path);
   OnnxInfo info;

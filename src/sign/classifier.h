@@ -13,6 +13,7 @@
 // Thread: ClassifierModel: any thread. Classifier: one thread at a time (the worker that owns it).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <opencv2/dnn.hpp>
 #include <stdexcept>
@@ -71,6 +72,9 @@ class ClassifierModel {
   const std::string& embedding_output() const { return embedding_output_; }
   // One L2-normalised embedding per label (metadata `sueo.prototypes`), or empty when not shipped.
   const std::vector<std::vector<float>>& prototypes() const { return prototypes_; }
+  // Different for every model loaded in this process (even at a reused address): what derived data
+  // such as taught-word prototypes records to know which model it belongs to.
+  uint64_t id() const { return id_; }
   size_t size_bytes() const { return bytes_.size(); }
   std::vector<std::string> operators() const { return operators_; }
 
@@ -86,6 +90,7 @@ class ClassifierModel {
   std::string scores_output_;
   std::string embedding_output_;  // empty: no embedding
   std::vector<std::vector<float>> prototypes_;
+  uint64_t id_ = 0;
   int frames_ = 0;
   int trim_margin_ = 4;
   int embedding_size_ = 0;

@@ -32,7 +32,7 @@ std::shared_ptr<const TaughtSet> build_taught_set(Classifier& classifier, const 
                                                   int64_t revision) {
   auto set = std::make_shared<TaughtSet>();
   set->revision = revision;
-  set->model = &classifier.model();
+  set->model_id = classifier.model().id();
   if (classifier.model().embedding_size() == 0) return set;
   for (const auto& w : words) {
     std::vector<std::vector<float>> embeddings;

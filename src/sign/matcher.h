@@ -41,7 +41,7 @@ struct TaughtPrototype {
 struct TaughtSet {
   std::vector<TaughtPrototype> words;
   int64_t revision = -1;         // the store revision the set was built from
-  const ClassifierModel* model = nullptr;  // identity only: the set is valid for this model
+  uint64_t model_id = 0;         // ClassifierModel::id() of the model the prototypes belong to
 };
 
 // What build_taught_set reads: a word and its examples' raw landmark sequences.

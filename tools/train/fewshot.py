@@ -29,6 +29,7 @@ import sys
 import tempfile
 
 import numpy as np
+import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sueo_embed import normalise  # noqa: E402
@@ -69,6 +70,15 @@ class Takes:
         self.signers = sorted(set(signer.tolist()))
 
     @staticmethod
+    def aihub8_rows(path, new_words):
+        """Mask of the aihub8 rows kept: the new words, each as its main dictionary entry."""
+        d = np.load(path)
+        word = np.array([str(s) for s in d["label8"]])
+        word_id = np.array([str(s) for s in d["word_id"]])
+        variant = main_variants(word, word_id, np.array([str(s) for s in d["signer"]]))
+        return np.array([w in new_words and word_id[i] == variant[w] for i, w in enumerate(word)])
+
+    @staticmethod
     def aihub8(path, embeddings, new_words):
         """aihub8 reduced to one dictionary entry per new word."""
         d = np.load(path)
@@ -76,7 +86,7 @@ class Takes:
         word_id = np.array([str(s) for s in d["word_id"]])
         signer = np.array([str(s) for s in d["signer"]])
         variant = main_variants(word, word_id, signer)
-        keep = np.array([w in new_words and word_id[i] == variant[w] for i, w in enumerate(word)])
+        keep = Takes.aihub8_rows(path, new_words)
         takes = Takes(embeddings[keep], word[keep], signer[keep], np.array([str(s) for s in d["view"]])[keep])
         takes.variant = {w: variant[w] for w in new_words}
         return takes
@@ -85,7 +95,7 @@ class Takes:
 def episode(takes, words, k, rng, test_views):
     """One episode: a random order of the signers; for each word the first k signers who signed it
     enrol (one take each, front view when they have one), every other signer's takes of the words are
-    tested. Returns (correct, total)."""
+    tested. Returns the prototypes [n, D] and the test rows."""
     order = list(rng.permutation(takes.signers))
     protos, tested = [], []
     for w in words:
@@ -99,32 +109,75 @@ def episode(takes, words, k, rng, test_views):
         protos.append(normalise(takes.emb[rows].mean(0)))
         tested.append(np.flatnonzero(mine & ~np.isin(takes.signer, enrol)
                                      & (np.isin(takes.view, test_views) if test_views else True)))
-    rows = np.concatenate(tested)
-    pred = np.array(words)[(takes.emb[rows] @ np.stack(protos).T).argmax(1)]
-    return int((pred == takes.word[rows]).sum()), len(rows)
+    return np.stack(protos), np.concatenate(tested)
 
 
-def table(takes, shots, ways, episodes, seed, test_views):
+class Builtin:
+    """The model's own words: labels, shipped prototypes, and never-trained-on test takes' scores and
+    embeddings (splits.json test signers), for the decision with taught words added."""
+
+    def __init__(self, labels, prototypes, probs, emb, truth):
+        self.labels, self.protos = np.array(labels), normalise(prototypes)
+        self.probs, self.emb, self.truth = probs, normalise(emb), truth
+
+
+def decide(emb, probs, builtin, taught_protos, taught_words, min_similarity=0.0, margin=0.0):
+    """src/sign/matcher.cpp's rule: the nearest taught word wins when its cosine reaches min_similarity
+    and beats the cosine to the classifier's word's prototype by more than `margin`; otherwise the
+    classifier's word."""
+    top = probs.argmax(1)
+    s_c = np.einsum("nd,nd->n", emb, builtin.protos[top])
+    s_t = emb @ taught_protos.T
+    taught = (s_t.max(1) >= min_similarity) & (s_t.max(1) - s_c > margin)
+    return np.where(taught, np.array(taught_words)[s_t.argmax(1)], builtin.labels[top])
+
+
+def table(takes, shots, ways, episodes, seed, test_views, builtin=None, probs=None):
+    """Per (k, n): the new words' top-1 among the taught words only (the few-shot figure), and with a
+    `builtin`: the new words' top-1 when the built-in words compete (the Matcher's decision) and the
+    built-in test takes' top-1 with the taught words added."""
     rng = np.random.default_rng(seed)
     out = {}
     for k in shots:
         for n in ways:
-            accs = []
+            closed, open_, kept = [], [], []
             for _ in range(episodes):
-                words = sorted(rng.choice(takes.words, size=n, replace=False)) if n < len(takes.words) else takes.words
-                right, total = episode(takes, list(words), k, rng, test_views)
-                accs.append(right / total)
-            out[(k, n)] = (float(np.mean(accs)), float(np.std(accs)))
+                words = list(sorted(rng.choice(takes.words, size=n, replace=False)) if n < len(takes.words)
+                             else takes.words)
+                protos, rows = episode(takes, words, k, rng, test_views)
+                truth = takes.word[rows]
+                closed.append(np.mean(np.array(words)[(takes.emb[rows] @ protos.T).argmax(1)] == truth))
+                if builtin is not None:
+                    open_.append(np.mean(decide(takes.emb[rows], probs[rows], builtin, protos, words) == truth))
+                    kept.append(np.mean(decide(builtin.emb, builtin.probs, builtin, protos, words)
+                                        == builtin.labels[builtin.truth]))
+            out[(k, n)] = {"closed": (float(np.mean(closed)), float(np.std(closed)))}
+            if builtin is not None:
+                out[(k, n)]["with_builtin"] = (float(np.mean(open_)), float(np.std(open_)))
+                out[(k, n)]["builtin_kept"] = (float(np.mean(kept)), float(np.std(kept)))
     return out
 
 
-def print_table(title, cells, shots, ways):
+def pct(v):
+    return f"{100 * v[0]:.1f} % (± {100 * v[1]:.1f})"
+
+
+def print_table(title, cells, shots, ways, builtin_base=None):
     print(f"\n{title}\n")
-    print("| k (enrolment takes, one per signer) | " + " | ".join(f"{n}-way" for n in ways) + " |")
-    print("| --- |" + " --- |" * len(ways))
+    head = "| k (enrolment takes, one per signer) | " + " | ".join(f"{n}-way" for n in ways)
+    extra = builtin_base is not None
+    if extra:
+        head += " | " + " | ".join(f"{n} taught, built-in words competing" for n in ways)
+        head += " | " + " | ".join(f"built-in test top-1 with {n} taught (without: {100 * builtin_base:.1f} %)"
+                                   for n in ways)
+    print(head + " |")
+    print("| --- |" + " --- |" * (len(ways) * (3 if extra else 1)))
     for k in shots:
-        print(f"| {k} | " + " | ".join(f"{100 * cells[(k, n)][0]:.1f} % (± {100 * cells[(k, n)][1]:.1f})"
-                                       for n in ways) + " |")
+        row = [pct(cells[(k, n)]["closed"]) for n in ways]
+        if extra:
+            row += [pct(cells[(k, n)]["with_builtin"]) for n in ways]
+            row += [pct(cells[(k, n)]["builtin_kept"]) for n in ways]
+        print(f"| {k} | " + " | ".join(row) + " |")
 
 
 def main():
@@ -136,6 +189,9 @@ def main():
     p.add_argument("--episodes", type=int, default=500)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=None, help="also write the table as JSON here")
+    p.add_argument("--builtin-test", nargs="*", default=[os.path.join(REPO, "build", "ksl77-heldout", "ksl77_test.npz"),
+                                                         os.path.join(REPO, "build", "test-sets", "ksl-keti6_test.npz")],
+                   help="the model's never-trained-on test takes (splits.json test signers)")
     args = p.parse_args()
     if not os.path.exists(AIHUB):
         print(f"skipped: {AIHUB} is absent (set SUEO_DATA)")
@@ -146,18 +202,31 @@ def main():
     if d["embeddings"].shape[1] == 0:
         raise SystemExit(f"{args.model} has no embedding output: teaching is unavailable with it")
     takes = Takes.aihub8(AIHUB, d["embeddings"], new_words)
+    keep = Takes.aihub8_rows(AIHUB, new_words)
+    probs = d["scores"][keep]
+    builtin, base = None, None
+    meta = {p.key: p.value for p in onnx.load(args.model).metadata_props}
+    if "sueo.prototypes" in meta and all(os.path.exists(x) for x in args.builtin_test):
+        parts = [dump(args.sueo, args.model, x, args.vocab) for x in args.builtin_test]
+        labels = [l["word"] for l in json.loads(meta["sueo.labels"])]
+        builtin = Builtin(labels, np.array(json.loads(meta["sueo.prototypes"]), dtype=np.float32),
+                          np.concatenate([q["scores"] for q in parts]), np.concatenate([q["embeddings"] for q in parts]),
+                          np.concatenate([q["truth"] for q in parts]))
+        base = float(np.mean(builtin.probs.argmax(1) == builtin.truth))
+        print(f"built-in test takes: {len(builtin.truth)} ({', '.join(os.path.relpath(x, REPO) for x in args.builtin_test)}), "
+              f"classifier alone top-1 {100 * base:.1f} %")
     print(f"model {os.path.relpath(args.model, REPO)}; aihub8 new words and the entry taken for each: "
           + ", ".join(f"{w} {takes.variant[w]}" for w in takes.words))
     print(f"{len(takes.signers)} signers; {args.episodes} episodes per cell, seed {args.seed}")
     shots, ways = (1, 3, 5), (5, 7)
-    front = table(takes, shots, ways, args.episodes, args.seed, ["F"])
-    every = table(takes, shots, ways, args.episodes, args.seed, None)
-    print_table("Test takes: front view (F) of the signers not enrolled", front, shots, ways)
-    print_table("Test takes: all five views of the signers not enrolled", every, shots, ways)
+    front = table(takes, shots, ways, args.episodes, args.seed, ["F"], builtin, probs)
+    every = table(takes, shots, ways, args.episodes, args.seed, None, builtin, probs)
+    print_table("Test takes: front view (F) of the signers not enrolled", front, shots, ways, base)
+    print_table("Test takes: all five views of the signers not enrolled", every, shots, ways, base)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"front": {f"{k},{n}": v for (k, n), v in front.items()},
-                       "all_views": {f"{k},{n}": v for (k, n), v in every.items()},
+                       "all_views": {f"{k},{n}": v for (k, n), v in every.items()}, "builtin_alone": base,
                        "variants": takes.variant, "model": args.model, "episodes": args.episodes}, f,
                       ensure_ascii=False, indent=1)
 

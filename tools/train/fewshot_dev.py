@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fewshot import Takes, table  # noqa: E402
+import sueo_embed  # noqa: E402
+from fewshot import Builtin, Takes, decide, episode, table  # noqa: E402
 from sueo_data import Vocabulary, load_npz, load_splits  # noqa: E402
 from sueo_embed import normalise  # noqa: E402
 from sueo_prep import DEFAULT_FRAMES, DEFAULT_TRIM_MARGIN, resample, trim_to_hands  # noqa: E402
@@ -36,6 +37,15 @@ def views_of(dataset):
         d = dict(np.load(dataset.path))
         return np.array([str(int(d["recording_index"][r]) % 3) for r in dataset.rows])
     return np.array(["0"] * len(dataset.sequences))
+
+
+def outputs(model, seqs, frames):
+    """Probabilities and embeddings as the exported model gives them."""
+    x = torch.from_numpy(np.stack([resample(trim_to_hands(s, DEFAULT_TRIM_MARGIN), frames) for s in seqs]))
+    model.eval()
+    with torch.no_grad():
+        probs, emb = model(x)
+    return probs.numpy(), emb.numpy()
 
 
 def features(model, seqs, frames):
@@ -69,23 +79,72 @@ def main():
                                   types.SimpleNamespace(test_dir=tmp))
     target = next(d for d in sets if d.name == SET_NAMES[a.leave_out])
     new_words = {vocab.words[vocab.index(c)]["word"] for c in target.classes}
-    train_sets = [d.subset(np.array([vocab.words[vocab.index(c)]["word"] not in new_words for c in d.classes]))
-                  for d in sets]
-    train_sets = [d for d in train_sets if d.sequences]
+    # The other signer-grouped set keeps a quarter of its signers out of training: the built-in words
+    # the taught ones must not take away are scored on them.
+    other = next(d for d in sets if d.name == SET_NAMES[{"ksl77": "keti6", "keti6": "ksl77"}[a.leave_out]])
+    held_signers = set(sorted(set(other.groups.tolist()))[0::4])
+    held_builtin = other.subset(np.array([g in held_signers for g in other.groups.tolist()])
+                                & np.array([vocab.words[vocab.index(c)]["word"] not in new_words for c in other.classes]))
+    train_sets = []
+    for d in sets:
+        keep = np.array([vocab.words[vocab.index(c)]["word"] not in new_words for c in d.classes])
+        if d is other:
+            keep &= np.array([g not in held_signers for g in d.groups.tolist()])
+        if keep.any():
+            train_sets.append(d.subset(keep))
     pool = Pool(train_sets, vocab, DEFAULT_TRIM_MARGIN, 0)
     used = sorted(set(pool.target.tolist()))
     pool.target = np.array([used.index(t) for t in pool.target])
-    print(f"left out {sorted(new_words)}; training on {len(used)} words, {len(pool.seqs)} takes; "
+    labels = [vocab.words[v]["word"] for v in used]
+    print(f"left out {sorted(new_words)}; training on {len(used)} words, {len(pool.seqs)} takes; built-in check on "
+          f"{other.name} signers {sorted(held_signers)} ({len(held_builtin.sequences)} takes); "
           f"supcon {a.supcon}, embed {a.embed_dim}, epochs {a.epochs}")
     model = train_one(pool, np.arange(len(pool.seqs)), len(used), args, "dev")
+    protos = sueo_embed.prototypes(sueo_embed.embed(model, pool.seqs, args.frames), pool.target, len(used))
+    probs_b, emb_b = outputs(model, held_builtin.sequences, args.frames)
+    truth_b = np.array([labels.index(vocab.words[vocab.index(c)]["word"]) for c in held_builtin.classes])
+    builtin = Builtin(labels, protos, probs_b, emb_b, truth_b)
     words = np.array([vocab.words[vocab.index(c)]["word"] for c in target.classes])
-    h, e = features(model, target.sequences, args.frames)
+    probs_t, emb_t = outputs(model, target.sequences, args.frames)
+    h, _ = features(model, target.sequences, args.frames)
     signers, views = np.array([str(g) for g in target.groups]), views_of(target)
-    for name, emb in (("embedding", e), ("pooled features", h)):
+    base = float(np.mean(probs_b.argmax(1) == truth_b))
+    print(f"built-in words on held-out signers, classifier alone: {100 * base:.1f} %")
+    n = len(set(words.tolist()))
+    for name, emb in (("embedding", emb_t), ("pooled features", h)):
         takes = Takes(emb, words, signers, views, front="0")
-        cells = table(takes, (1, 3, 5), (len(takes.words),), a.episodes, a.seed, None)
-        print(f"{name}: " + ", ".join(f"k={k} {100 * v[0]:.1f} %" for (k, _), v in cells.items()))
-
+        cells = table(takes, (1, 3, 5), (n,), a.episodes, a.seed, None,
+                      builtin if name == "embedding" else None, probs_t)
+        for (k, _), v in cells.items():
+            print(f"{name} k={k}: {n}-way {100 * v['closed'][0]:.1f} %" + (
+                f"; with built-in words competing {100 * v['with_builtin'][0]:.1f} %; built-in kept "
+                f"{100 * v['builtin_kept'][0]:.1f} %" if "with_builtin" in v else ""))
+    # The margin a taught word needs over the classifier's word (src/sign/matcher.h), k = 3.
+    takes = Takes(emb_t, words, signers, views, front="0")
+    for margin in (-0.3, -0.2, -0.1, -0.05, 0.0, 0.05):
+        rng = np.random.default_rng(a.seed)
+        new_acc, kept = [], []
+        for _ in range(a.episodes):
+            wl = sorted(set(words.tolist()))
+            tp, rows = episode(takes, wl, 3, rng, None)
+            new_acc.append(np.mean(decide(takes.emb[rows], probs_t[rows], builtin, tp, wl, 0.0, margin)
+                                   == takes.word[rows]))
+            kept.append(np.mean(decide(builtin.emb, builtin.probs, builtin, tp, wl, 0.0, margin)
+                                == builtin.labels[builtin.truth]))
+        print(f"margin {margin:+.2f}, k=3: new words {100 * np.mean(new_acc):.1f} %, built-in kept {100 * np.mean(kept):.1f} %")
+    # The other rule: nearest prototype over built-in and taught words together.
+    takes = Takes(emb_t, words, signers, views, front="0")
+    rng = np.random.default_rng(a.seed)
+    for k in (1, 3, 5):
+        new_acc, kept = [], []
+        for _ in range(a.episodes):
+            tp, rows = episode(takes, sorted(set(words.tolist())), k, rng, None)
+            names = np.array(list(labels) + sorted(set(words.tolist())))
+            allp = np.concatenate([builtin.protos, tp])
+            new_acc.append(np.mean(names[(takes.emb[rows] @ allp.T).argmax(1)] == takes.word[rows]))
+            kept.append(np.mean(names[(builtin.emb @ allp.T).argmax(1)] == builtin.labels[builtin.truth]))
+        print(f"nearest prototype over all words, k={k}: new words {100 * np.mean(new_acc):.1f} %, "
+              f"built-in kept {100 * np.mean(kept):.1f} %")
 
 if __name__ == "__main__":
     main()
