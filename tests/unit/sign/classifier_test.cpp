@@ -52,6 +52,10 @@ TEST(ShippedModel, MeetsTheContract) {
   EXPECT_EQ(words.size(), vocabulary.size());
   EXPECT_EQ(words.count("불나다"), 1u);
   EXPECT_EQ(words.count("안녕"), 1u);
+  // It ships the sign embedding teaching needs (docs/model.md §4), with one prototype per word.
+  EXPECT_EQ(model->embedding_size(), 64);
+  EXPECT_EQ(model->embedding_output(), "embedding");
+  EXPECT_EQ(model->prototypes().size(), model->labels().size());
   // No operator OpenCV 4.6 mis-imports (the reasons the graph is built the way it is).
   for (const auto& op : model->operators()) {
     EXPECT_TRUE(op != "Identity" && op != "Gather" && op != "Clip" && op != "GRU" && op != "LSTM") << op;
