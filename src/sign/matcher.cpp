@@ -56,9 +56,10 @@ Decision Matcher::decide(const Classification& c) const {
   const Prediction* best = c.top.empty() ? nullptr : &c.top.front();
   const bool embedded = !c.embedding.empty();
   // The classifier's word and how near the sign is to that word's prototype.
-  float builtin_similarity = -1.0f;
-  if (best && embedded && static_cast<size_t>(best->index) < model_->prototypes().size())
-    builtin_similarity = cosine(c.embedding, model_->prototypes()[static_cast<size_t>(best->index)]);
+  float builtin_similarity = -1.0f;  // below any cosine: a taught word beats a word without a prototype
+  const bool has_prototype =
+      best && embedded && static_cast<size_t>(best->index) < model_->prototypes().size();
+  if (has_prototype) builtin_similarity = cosine(c.embedding, model_->prototypes()[static_cast<size_t>(best->index)]);
   // The nearest taught words.
   if (embedded) {
     for (const auto& w : taught_->words) {
@@ -86,7 +87,8 @@ Decision Matcher::decide(const Classification& c) const {
     d.score = best->score;
     d.similarity = builtin_similarity;
     d.margin = d.taught_top.empty() ? 0.0f : builtin_similarity - d.taught_top.front().similarity;
-    d.known = best->score >= settings_.min_probability;
+    d.known = best->score >= settings_.min_probability &&
+              (!has_prototype || builtin_similarity >= settings_.min_builtin_similarity);
   }
   return d;
 }

@@ -13,7 +13,9 @@
 //  3. w wins when s_w >= min_similarity and s_w > s_c + taught_margin: a taught word has to be nearer
 //     than the word the classifier would have said, so teaching cannot take built-in words away
 //     unless the sign really is nearer the taught one.
-//  4. Otherwise c, when p >= min_probability; else unknown_sign.
+//  4. Otherwise c, when p >= min_probability and s_c >= min_builtin_similarity; else unknown_sign.
+//     (The cosine to the word's prototype separates unknown signs better than the probability:
+//     tools/train/unknown_eval.py, docs/teach.md.)
 // Without an embedding (a one-output model) taught words are never matched: teaching is unavailable.
 //
 // Thread: TaughtSet and Matcher are immutable after construction: any thread. build_taught_set runs a
@@ -62,6 +64,7 @@ float cosine(const std::vector<float>& a, const std::vector<float>& b);  // of u
 
 struct MatchSettings {
   float min_probability = 0.0f;   // a built-in word below this is unknown_sign
+  float min_builtin_similarity = -1.0f;  // ... and below this cosine to its prototype (-1: not used)
   float min_similarity = 0.70f;   // a taught word below this cosine is never said
   float taught_margin = 0.0f;     // how much nearer than the classifier's word a taught word must be
 };

@@ -84,6 +84,10 @@ TEST(Matcher, UnknownBelowTheProbabilityThreshold) {
   EXPECT_EQ(d.word, "단어3");  // still says what it would have been
   settings.min_probability = 1.1f;
   EXPECT_TRUE(Matcher(f.model, nullptr, settings).decide(sign).known);
+  settings.min_builtin_similarity = 0.995f;  // the sign is 0.990 from the word's prototype
+  EXPECT_FALSE(Matcher(f.model, nullptr, settings).decide(sign).known);
+  settings.min_builtin_similarity = 0.98f;
+  EXPECT_TRUE(Matcher(f.model, nullptr, settings).decide(sign).known);
 }
 
 TEST(Matcher, AModelWithoutEmbeddingNeverMatchesTaughtWords) {
