@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "frames/sequence_stats.h"
+#include "sign/resample.h"
 
 namespace sueo {
 namespace {
@@ -73,9 +74,10 @@ nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::
 }
 
 Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks,
-                       int landmark_every)
+                       int landmark_every, std::shared_ptr<const TeachingHooks> teaching)
     : models_(std::move(models)),
       tracker_(models_->landmarks),
+      teaching_(std::move(teaching)),
       on_landmarks_(std::move(on_landmarks)),
       landmark_every_(std::max(1, landmark_every)) {
   // One Net per session: a session runs on one worker at a time, so it needs no lock (docs/model.md).
@@ -83,6 +85,15 @@ Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, Landmark
 }
 
 void Recognizer::on_sequence_start(uint32_t, uint32_t planned_frames) {
+  // A swapped model is picked up here, between sequences: the landmark models are the same objects,
+  // only the classifier (and its Net) changes.
+  if (teaching_ && teaching_->current_models) {
+    auto latest = teaching_->current_models();
+    if (latest && latest != models_) {
+      models_ = std::move(latest);
+      classifier_ = models_->classifier ? std::make_unique<sign::Classifier>(models_->classifier, 3) : nullptr;
+    }
+  }
   tracker_.reset();
   sequence_.clear();
   sequence_.reserve(planned_frames);
@@ -131,6 +142,7 @@ nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, f
       nlohmann::json top = nlohmann::json::array();
       for (const auto& p : found.top) top.push_back({{"word", p.word}, {"gloss", p.gloss}, {"score", p.score}});
       result = {{"word", found.word}, {"gloss", found.gloss}, {"score", found.score}, {"top", top}};
+      if (teaching_) add_decision(found, result);
     } catch (const std::exception& error) {
       result = no_word(std::string("the classifier failed: ") + error.what());
     }
@@ -150,7 +162,38 @@ nlohmann::json Recognizer::on_sequence_end(const frames::SequenceStats& stats, f
                          {"last_frame", last_frame_},
                          {"after_last_frame", stats.t_receive_ms > 0 ? t_inference - stats.t_receive_ms : 0.0}};
   result["model"] = models_->name;
+  if (teaching_ && teaching_->teach_takes && teaching_->teach_takes()) result["sign"] = sign_landmarks();
   return result;
+}
+
+void Recognizer::add_decision(const sign::Classification& found, nlohmann::json& result) const {
+  const auto taught = teaching_->taught ? teaching_->taught() : nullptr;
+  const sign::Decision d = sign::Matcher(models_->classifier, taught, teaching_->match).decide(found);
+  if (d.taught) {
+    result["word"] = d.word;
+    result["gloss"] = d.gloss;
+    result["score"] = d.score;
+    result["taught"] = true;
+  }
+  result["similarity"] = d.similarity;
+  result["margin"] = d.margin;
+  if (!d.known) {
+    result["word"] = nullptr;
+    result["reason"] = "unknown_sign";
+  }
+}
+
+// The take's sign as the classifier saw it (the hand-visible span), every value kept (the page sends it
+// back to teach the word, and draws it to replay the take).
+nlohmann::json Recognizer::sign_landmarks() const {
+  const sign::Sequence span = sign::trim_to_hands(sequence_, models_->classifier ? models_->classifier->trim_margin() : 4);
+  nlohmann::json frames = nlohmann::json::array();
+  for (const auto& f : span) {
+    nlohmann::json values = nlohmann::json::array();
+    for (float v : f) values.push_back(std::round(v * 1e5f) / 1e5f);
+    frames.push_back(std::move(values));
+  }
+  return {{"frames", std::move(frames)}, {"of", sequence_.size()}};
 }
 
 }  // namespace sueo

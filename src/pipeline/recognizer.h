@@ -17,6 +17,7 @@
 
 #include "landmarks/holistic.h"
 #include "sign/classifier.h"
+#include "sign/matcher.h"
 #include "pipeline/stream.h"
 
 namespace sueo {
@@ -39,6 +40,18 @@ struct RecognitionModels {
   nlohmann::json describe() const;
 };
 
+// Teaching (docs/teach.md): the classifier file may be swapped while the server runs, taught words join
+// the decision, and a take recorded in the Teach view comes back as the sign's landmarks.
+struct TeachingHooks {
+  // The models to use from the next sequence on (a sequence in flight keeps the ones it started with).
+  std::function<std::shared_ptr<const RecognitionModels>()> current_models;
+  // The taught words' prototypes; read at each decision.
+  std::function<std::shared_ptr<const sign::TaughtSet>()> taught;
+  // True while the page's Teach view is open: the result then carries "sign": the take's landmarks.
+  std::function<bool()> teach_takes;
+  sign::MatchSettings match;
+};
+
 // The landmarks of one frame, for the preview overlay (docs/protocol.md §4).
 nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& f);
 
@@ -50,16 +63,19 @@ class Recognizer : public FrameConsumer {
   // == 0), halving (N = 2) the CPU a stream costs; the other frames are still received and decoded, and
   // the result counts them as `skipped`.
   Recognizer(std::shared_ptr<const RecognitionModels> models, LandmarkSink on_landmarks = nullptr,
-             int landmark_every = 1);
+             int landmark_every = 1, std::shared_ptr<const TeachingHooks> teaching = nullptr);
 
   void on_sequence_start(uint32_t seq, uint32_t planned_frames) override;
   void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) override;
   nlohmann::json on_sequence_end(const frames::SequenceStats& stats, frames::WorkerContext& context) override;
 
  private:
+  void add_decision(const sign::Classification& found, nlohmann::json& result) const;
+  nlohmann::json sign_landmarks() const;
   std::shared_ptr<const RecognitionModels> models_;
   landmarks::HolisticTracker tracker_;
   std::unique_ptr<sign::Classifier> classifier_;
+  std::shared_ptr<const TeachingHooks> teaching_;
   LandmarkSink on_landmarks_;
   sign::Sequence sequence_;
   std::vector<double> landmark_ms_;

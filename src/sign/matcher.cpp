@@ -60,8 +60,9 @@ Decision Matcher::decide(const Classification& c) const {
   const bool has_prototype =
       best && embedded && static_cast<size_t>(best->index) < model_->prototypes().size();
   if (has_prototype) builtin_similarity = cosine(c.embedding, model_->prototypes()[static_cast<size_t>(best->index)]);
-  // The nearest taught words.
-  if (embedded) {
+  // The nearest taught words (prototypes made by another model mean nothing in this one's space:
+  // right after a model swap, until they are rebuilt, taught words are not matched).
+  if (embedded && taught_->model_id == model_->id()) {
     for (const auto& w : taught_->words) {
       d.taught_top.push_back({w.word, w.gloss, true, cosine(c.embedding, w.prototype), 0.0f});
     }

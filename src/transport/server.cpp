@@ -162,6 +162,11 @@ int Server::run() {
   };
   const guint sigint = g_unix_signal_add(SIGINT, quit, loop_);
   const guint sigterm = g_unix_signal_add(SIGTERM, quit, loop_);
+  const guint sighup = g_unix_signal_add(SIGHUP, [](gpointer self) -> gboolean {
+        auto* server = static_cast<Server*>(self);
+        if (server->teach_api_) server->teach_api_->reload_from_signal();
+        return G_SOURCE_CONTINUE;
+      }, this);
   expire_timer_ = g_timeout_add(
       100, [](gpointer self) -> gboolean {
         static_cast<Server*>(self)->expire_frames();
@@ -171,6 +176,7 @@ int Server::run() {
   g_main_loop_run(loop_);
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
   g_main_loop_unref(loop_);
   loop_ = nullptr;
   std::printf("sueo: stopped\n");
@@ -234,6 +240,7 @@ void Server::route_http(SoupServer*, SoupServerMessage* message, const char* pat
   const std::string method = soup_server_message_get_method(message);
   const std::string route = path != nullptr ? path : "/";
   try {
+    if (server->teach_api_ && server->teach_api_->handle(message, route, method)) return;
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
     } else if (route == "/healthz") {

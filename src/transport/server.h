@@ -16,6 +16,7 @@
 #include "transport/glib_util.h"
 #include "transport/server_config.h"
 #include "transport/session.h"
+#include "transport/teach_api.h"
 
 namespace sueo::transport {
 
@@ -38,6 +39,9 @@ class Server : public SessionHost {
     consumer_factory_ = std::move(factory);
     model_info_ = std::move(model_info);
   }
+
+  // Teaching (docs/teach.md): its HTTP routes, and SIGHUP reloads the model. Not owned.
+  void set_teach_api(TeachApi* api) { teach_api_ = api; }
 
   // SessionHost
   const ServeConfig& config() const override { return config_; }
@@ -70,6 +74,7 @@ class Server : public SessionHost {
   double started_ms_ = 0;
   guint expire_timer_ = 0;
   GMainLoop* loop_ = nullptr;
+  TeachApi* teach_api_ = nullptr;
 };
 
 }  // namespace sueo::transport

@@ -91,6 +91,7 @@ void Session::start() {
     });
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
+  link.teach_enabled = [teach = teach_] { return teach->load(std::memory_order_relaxed); };
   stream_ = std::make_shared<FrameStream>(host_.make_consumer(link));  // before any channel message
   // Accept messages a bit above the limit so an oversized one can be answered with an error first.
   soup_websocket_connection_set_max_incoming_payload_size(ws_.get(), static_cast<guint64>(config.ws_max_message) * 4);
@@ -218,12 +219,16 @@ void Session::handle_ping(const nlohmann::json& message) {
 }
 
 void Session::handle_options(const nlohmann::json& message) {
-  auto it = message.find("landmarks");
-  if (it == message.end() || !it->is_boolean()) {
-    send_error("bad_message", "options needs a boolean \"landmarks\"");
+  // Each option is optional, but at least one must be there and each must be a boolean.
+  const auto landmarks = message.find("landmarks");
+  const auto teach = message.find("teach");
+  const bool any = landmarks != message.end() || teach != message.end();
+  if (!any || (landmarks != message.end() && !landmarks->is_boolean()) || (teach != message.end() && !teach->is_boolean())) {
+    send_error("bad_message", "options needs a boolean \"landmarks\" and/or \"teach\"");
     return;
   }
-  preview_->store(it->get<bool>(), std::memory_order_relaxed);
+  if (landmarks != message.end()) preview_->store(landmarks->get<bool>(), std::memory_order_relaxed);
+  if (teach != message.end()) teach_->store(teach->get<bool>(), std::memory_order_relaxed);
 }
 
 PeerEvents Session::make_peer_events() {

@@ -35,6 +35,7 @@ namespace sueo::transport {
 struct ConsumerLink {
   std::function<void(nlohmann::json message)> send;
   std::function<bool()> preview_enabled;
+  std::function<bool()> teach_enabled;  // the page's Teach view is open: results carry the sign's landmarks
 };
 
 // What a session needs from the server that owns it. Main thread only.
@@ -98,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool detail_ = false;               // guarded by assembler_mutex_: per-frame arrays in the receipt
   std::atomic<uint32_t> overloaded_{0};
   std::shared_ptr<std::atomic<bool>> preview_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> teach_ = std::make_shared<std::atomic<bool>>(false);
 
   std::shared_ptr<FrameStream> stream_;  // made in start(); used only inside worker tasks
 };
