@@ -136,6 +136,11 @@ int run_serve(const std::vector<std::string>& args) {
   transport::TeachApi teach_api(teach, *teacher);
   server.set_teach_api(&teach_api);
   attach_recognition(server, *holder, *teacher, models);
+  server.set_model_info_source([&holder = *holder, &teacher = *teacher] {
+    nlohmann::json info = holder.current()->describe();
+    info["teach"] = teacher.available();
+    return info;
+  });
   std::printf("sueo: taught words in %s; teach token (가르치기 토큰): %s\n", models.store.c_str(), teach.token.c_str());
   if (!teacher->available()) std::printf("sueo: the model has no embedding output: teaching is unavailable\n");
   return server.run();

@@ -275,7 +275,7 @@ void Server::handle_healthz(SoupServerMessage* message) {
                 {"frames", frames},
                 {"errors", errors},
                 {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
-                {"model", model_info_},
+                {"model", model_info()},
                 {"counters", counters}});
 }
 

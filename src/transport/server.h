@@ -48,7 +48,9 @@ class Server : public SessionHost {
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
   std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
-  nlohmann::json model_info() const override { return model_info_; }
+  nlohmann::json model_info() const override { return model_info_source_ ? model_info_source_() : model_info_; }
+  // The model can change while the server runs (hot swap): welcome and /healthz then ask this.
+  void set_model_info_source(std::function<nlohmann::json()> source) { model_info_source_ = std::move(source); }
 
  private:
   void listen();
@@ -69,6 +71,7 @@ class Server : public SessionHost {
   std::map<std::string, std::shared_ptr<Session>> sessions_;
   ConsumerFactory consumer_factory_;
   nlohmann::json model_info_;  // null without a model
+  std::function<nlohmann::json()> model_info_source_;
   std::vector<std::string> urls_;
   uint64_t next_session_ = 1;
   double started_ms_ = 0;
