@@ -12,6 +12,7 @@ Prints, per k, the top-1 of nearest-prototype on (a) the embedding output and (b
 before the heads (what a model without an embedding output offers), and the held-in words' accuracy.
 """
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from fewshot import Builtin, Takes, decide, episode, table  # noqa: E402
 from sueo_data import Vocabulary, load_npz, load_splits  # noqa: E402
 from sueo_embed import normalise  # noqa: E402
 from sueo_prep import DEFAULT_FRAMES, DEFAULT_TRIM_MARGIN, resample, trim_to_hands  # noqa: E402
+from sueo_model import export_onnx  # noqa: E402
 from train import REPO, Pool, default_data, split_off_tests, train_one  # noqa: E402
 
 SET_NAMES = {"ksl77": "ksl77", "keti6": "ksl-keti6"}
@@ -66,12 +68,14 @@ def main():
     p.add_argument("--per-class", type=int, default=4)
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--mirror", type=float, default=0.3)
+    p.add_argument("--aspect", type=float, default=0.0)
     p.add_argument("--episodes", type=int, default=300)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="also export the dev model (ONNX with prototypes) here")
     a = p.parse_args()
     torch.set_num_threads(1)
     args = types.SimpleNamespace(seed=a.seed, frames=DEFAULT_FRAMES, width=128, batch=32, lr=3e-3, epochs=a.epochs,
-                                 max_steps=0, mirror=a.mirror, embed_dim=a.embed_dim, supcon=a.supcon,
+                                 max_steps=0, mirror=a.mirror, aspect=a.aspect, embed_dim=a.embed_dim, supcon=a.supcon,
                                  temperature=a.temperature, per_class=a.per_class)
     vocab = Vocabulary.load(os.path.join(REPO, "models", "vocabulary.json"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,6 +105,14 @@ def main():
           f"supcon {a.supcon}, embed {a.embed_dim}, epochs {a.epochs}")
     model = train_one(pool, np.arange(len(pool.seqs)), len(used), args, "dev")
     protos = sueo_embed.prototypes(sueo_embed.embed(model, pool.seqs, args.frames), pool.target, len(used))
+    if a.out:
+        # A model that never saw the left-out words: what the teaching tests teach them to.
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        export_onnx(model, a.out, args.frames, [{"word": vocab.words[v]["word"], "gloss": vocab.words[v]["gloss"]}
+                                                for v in used],
+                    {"sueo.frames": str(args.frames), "sueo.left_out": json.dumps(sorted(new_words), ensure_ascii=False),
+                     "sueo.prototypes": json.dumps([[round(float(v), 6) for v in p] for p in protos])})
+        print(f"wrote {a.out}")
     probs_b, emb_b = outputs(model, held_builtin.sequences, args.frames)
     truth_b = np.array([labels.index(vocab.words[vocab.index(c)]["word"]) for c in held_builtin.classes])
     builtin = Builtin(labels, protos, probs_b, emb_b, truth_b)

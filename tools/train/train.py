@@ -66,6 +66,8 @@ def parse_args():
     p.add_argument("--width", type=int, default=128)
     p.add_argument("--mirror", type=float, default=0.3,
                    help="probability that an augmented take is mirrored (as a left-handed signer signs it)")
+    p.add_argument("--aspect", type=float, default=0.0,
+                   help="vertical stretch augmentation: y scaled by exp(U(-a, a)) (0: off)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -148,7 +150,8 @@ def train_one(pool, train_idx, classes, args, desc):
     bar = tqdm(total=total, desc=desc, unit="step", leave=False, dynamic_ncols=True, mininterval=2.0)
     model.train()
     for idx in batches(pool, train_idx, args, rng):
-        x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng, args.mirror) for i in idx]))
+        x = torch.from_numpy(np.stack([augment(pool.seqs[i], args.frames, rng, args.mirror, getattr(args, "aspect", 0.0))
+                                       for i in idx]))
         y = torch.from_numpy(pool.target[idx])
         if embed_dim:
             logits, emb = model.logits_and_embedding(x)
