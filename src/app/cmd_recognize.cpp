@@ -20,11 +20,15 @@
 #include "frames/worker_pool.h"
 #include "pipeline/page_capture.h"
 #include "pipeline/recognize_frames.h"
+#include "store/taught_words.h"
 
 namespace sueo::app {
 namespace {
 
 struct RecognizeOptions {
+  std::string store;
+  double taught_min_similarity = 0.7;
+  double taught_margin = 0;
   std::string model;
   std::string models_dir;
   double fps = 15;
@@ -45,6 +49,9 @@ std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& ho
       {"--jpeg-quality", "SUEO_JPEG_QUALITY", "0.7", "JPEG quality of video frames, as the page's canvas.toBlob (0–1)", set_double(o.jpeg_quality, 0.05, 1.0, "--jpeg-quality")},
       {"--jobs", "SUEO_JOBS", "1", "inputs processed at once (output stays in input order)", set_int(o.jobs, 1, 64, "--jobs")},
       {"--pretty", "", "", "indented JSON instead of one line per input", set_bool(o.pretty, "--pretty"), true},
+      {"--store", "SUEO_STORE", store::default_store_path(), "taught words (sueo vocab; none when the file is absent)", set_string(o.store)},
+      {"--taught-min-similarity", "SUEO_TAUGHT_MIN_SIMILARITY", "0.7", "as sueo serve", set_double(o.taught_min_similarity, -1, 1, "--taught-min-similarity")},
+      {"--taught-margin", "SUEO_TAUGHT_MARGIN", "0", "as sueo serve", set_double(o.taught_margin, -2, 2, "--taught-margin")},
   };
 }
 
@@ -80,9 +87,27 @@ PageFrames page_frames_of_video(const std::string& path, const RecognizeOptions&
   return out;
 }
 
+// The store's taught words for the decision, as the server has them (none when the file is absent).
+std::shared_ptr<const TeachingHooks> taught_words(const RecognizeOptions& o,
+                                                  const std::shared_ptr<const RecognitionModels>& models) {
+  auto hooks = std::make_shared<TeachingHooks>();
+  hooks->match.min_similarity = static_cast<float>(o.taught_min_similarity);
+  hooks->match.taught_margin = static_cast<float>(o.taught_margin);
+  std::shared_ptr<const sign::TaughtSet> set = std::make_shared<sign::TaughtSet>();
+  if (!o.store.empty() && std::filesystem::exists(o.store)) {
+    store::TaughtWords taught(std::make_shared<store::VocabStore>(o.store));
+    sign::Classifier classifier(models->classifier, 1);
+    taught.refresh(classifier);
+    set = taught.current();
+  }
+  hooks->taught = [set] { return set; };
+  return hooks;
+}
+
 // One input → its line. Never throws: a failure becomes {"file", "error"}.
 nlohmann::ordered_json recognize_input(const std::string& input, const RecognizeOptions& o,
                                        const std::shared_ptr<const RecognitionModels>& models,
+                                       const std::shared_ptr<const TeachingHooks>& teaching,
                                        frames::WorkerContext& context) {
   nlohmann::ordered_json line;
   line["file"] = input;
@@ -96,9 +121,9 @@ nlohmann::ordered_json recognize_input(const std::string& input, const Recognize
       if (!std::filesystem::exists(input, ec)) throw std::runtime_error(input + ": no such file");
       page = page_frames_of_video(input, o);
     }
-    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context);
+    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context, teaching);
     const nlohmann::json result = recognition_json(outcome);
-    for (const char* key : {"word", "gloss", "score", "top", "reason", "frames", "width", "height", "model"}) {
+    for (const char* key : {"word", "gloss", "score", "taught", "top", "reason", "frames", "width", "height", "model"}) {
       if (result.contains(key)) line[key] = result[key];
     }
     nlohmann::ordered_json top = nlohmann::ordered_json::array();  // each entry as word, gloss, score
@@ -161,6 +186,7 @@ int run_recognize(const std::vector<std::string>& args) {
 
   auto models = RecognitionModels::load(options.models_dir, options.model);
   models->warm_up();  // as the server does at start, so the first input's timings are not first-call costs
+  const auto teaching = taught_words(options, models);
   const auto& inputs = parsed.positional;
   ResultSlots slots(inputs.size());
   int failed = 0;
@@ -168,7 +194,7 @@ int run_recognize(const std::vector<std::string>& args) {
     frames::WorkerPool pool(std::min<int>(options.jobs, static_cast<int>(inputs.size())), inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       pool.submit(i, [&, i](frames::WorkerContext& context) {
-        slots.put(i, recognize_input(inputs[i], options, models, context));
+        slots.put(i, recognize_input(inputs[i], options, models, teaching, context));
       });
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
