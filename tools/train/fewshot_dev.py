@@ -51,12 +51,13 @@ def outputs(model, seqs, frames):
 
 
 def features(model, seqs, frames):
+    """The contrastive projection (training only) and the exported embedding (the pooled features)."""
     x = torch.from_numpy(np.stack([resample(trim_to_hands(s, DEFAULT_TRIM_MARGIN), frames) for s in seqs]))
     model.eval()
     with torch.no_grad():
         h = model.features(x)
-        e = model.embedding_of(h) if model.embed_dim else h
-    return normalise(h.numpy()), normalise(e.numpy())
+        e = model.projection_of(h) if model.embed_dim else h
+    return normalise(e.numpy()), normalise(h.numpy())
 
 
 def main():
@@ -118,12 +119,12 @@ def main():
     builtin = Builtin(labels, protos, probs_b, emb_b, truth_b)
     words = np.array([vocab.words[vocab.index(c)]["word"] for c in target.classes])
     probs_t, emb_t = outputs(model, target.sequences, args.frames)
-    h, _ = features(model, target.sequences, args.frames)
+    h, _ = features(model, target.sequences, args.frames)  # the projection, for comparison
     signers, views = np.array([str(g) for g in target.groups]), views_of(target)
     base = float(np.mean(probs_b.argmax(1) == truth_b))
     print(f"built-in words on held-out signers, classifier alone: {100 * base:.1f} %")
     n = len(set(words.tolist()))
-    for name, emb in (("embedding", emb_t), ("pooled features", h)):
+    for name, emb in (("embedding", emb_t), ("projection", h)):
         takes = Takes(emb, words, signers, views, front="0")
         cells = table(takes, (1, 3, 5), (n,), a.episodes, a.seed, None,
                       builtin if name == "embedding" else None, probs_t)

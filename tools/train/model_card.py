@@ -114,12 +114,16 @@ def write(path, results, labels, datasets, args, size):
               "mean shoulder width scale, hands relative to wrist, hand-present flags) -> 3 temporal "
               "convolutions (k = 5, 5, 3; BatchNorm, ReLU, one max-pool) -> mean over time -> linear -> "
               "softmax (output `scores`). ONNX opset 11, read by OpenCV 4.6 DNN.", "",
-              f"Second output `embedding` [1, {getattr(args, 'embed_dim', 0)}]: the same pooled features -> "
-              "linear -> ReLU -> linear -> L2 norm, trained with a supervised contrastive loss (weight "
-              f"{getattr(args, 'supcon', 0)}, temperature {getattr(args, 'temperature', 0)}) on batches of "
+              f"Second output `embedding` [1, {args.width}]: the pooled features, L2-normalised. Training "
+              "shapes them with a supervised contrastive loss (weight "
+              f"{getattr(args, 'supcon', 0)}, temperature {getattr(args, 'temperature', 0)}) on a projection "
+              f"head to {getattr(args, 'embed_dim', 0)} values used in training only, on batches of "
               f"{getattr(args, 'per_class', 0)} takes per word from different signers, beside the "
               "classifier's cross-entropy; metadata `sueo.prototypes` holds each word's mean training "
-              "embedding (docs/model.md §4). It is what taught words are matched with.", "",
+              "embedding (docs/model.md §4). It is what taught words are matched with (docs/teach.md). "
+              "The shipped file's embedding output was rewired from the projection to the features after "
+              "training (`tools/train/reembed.py`; the classifier is untouched): the inner leave-words-out "
+              "chose the features.", "",
               "## Splits", "",
               "models/splits.json fixes the test parts for every report: KSL-77 signers 11, 12, 13 (18 clips) and "
               "KETI-6 signers 13, 14, 15 (54 takes) are removed before training and cross-validation see "
