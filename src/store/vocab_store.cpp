@@ -13,11 +13,13 @@ namespace {
 constexpr int kSchemaVersion = 1;
 
 // Schema v1. Examples hang off their word (ON DELETE CASCADE), so removing a word is one statement.
+// Word ids are never reused (AUTOINCREMENT): a word replaced under the same name is a new id, which is
+// how TaughtWords knows its prototype must be made again.
 // Landmarks are float32 little-endian, frames x 258 values (sign/layout.h), the layout of the .npz sets.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS words(
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   word TEXT NOT NULL UNIQUE,
   gloss TEXT NOT NULL DEFAULT '',
   taught_at INTEGER NOT NULL,

@@ -3,6 +3,7 @@
 // leaves a file that opens, passes SQLite's integrity check and holds only whole words.
 #include "store/vocab_store.h"
 #include "store/exchange.h"
+#include "store/taught_words.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -226,6 +227,54 @@ TEST(Exchange, ExportReadByTrainingAndImportedBack) {
   EXPECT_EQ(report.added.size(), 2u);
   EXPECT_EQ(to.find("우유")->gloss, "milk");
   EXPECT_EQ(to.find("우유")->example_count, 3);
+}
+
+sign::Sequence constant_take(float a, float b, float c) {
+  sign::Sequence s(12);
+  for (auto& f : s) {
+    f[0] = a;
+    f[1] = b;
+    f[2] = c;
+  }
+  return s;
+}
+
+// The prototypes follow every change (and only changed words are embedded again): on the contract
+// test model whose embedding is the mean of input values 0..2.
+TEST(TaughtWords, PrototypesFollowTeachReplaceAddRenameRemoveAndModel) {
+  const std::string model_file = std::string(SUEO_SOURCE_DIR) + "/tests/unit/sign/models/embedding.onnx";
+  auto model = sign::ClassifierModel::load(model_file);
+  sign::Classifier classifier(model);
+  auto store = std::make_shared<VocabStore>(fresh_path("taught"));
+  TaughtWords taught(store);
+  EXPECT_TRUE(taught.refresh(classifier));
+  EXPECT_TRUE(taught.current()->words.empty());
+  EXPECT_FALSE(taught.refresh(classifier));  // nothing changed
+  store->add_word("가", "", {constant_take(1, 0, 0)}, "s");
+  ASSERT_TRUE(taught.refresh(classifier));
+  ASSERT_EQ(taught.current()->words.size(), 1u);
+  EXPECT_NEAR(taught.current()->words[0].prototype[0], 1.0f, 1e-5);
+  store->add_word("가", "", {constant_take(0, 1, 0)}, "s", /*replace=*/true);
+  taught.refresh(classifier);
+  EXPECT_NEAR(taught.current()->words[0].prototype[1], 1.0f, 1e-5);
+  store->add_examples("가", {constant_take(0, 0, 1)}, "s");
+  taught.refresh(classifier);
+  EXPECT_NEAR(taught.current()->words[0].prototype[1], std::sqrt(0.5f), 1e-5);
+  EXPECT_NEAR(taught.current()->words[0].prototype[2], std::sqrt(0.5f), 1e-5);
+  EXPECT_EQ(taught.current()->words[0].examples, 2);
+  store->rename_word("가", "나", "me");
+  taught.refresh(classifier);
+  ASSERT_EQ(taught.current()->words.size(), 1u);
+  EXPECT_EQ(taught.current()->words[0].word, "나");
+  EXPECT_EQ(taught.current()->words[0].gloss, "me");
+  EXPECT_NEAR(taught.current()->words[0].prototype[2], std::sqrt(0.5f), 1e-5);
+  // Another model (here the same file loaded again: a new id) rebuilds every prototype.
+  sign::Classifier other(sign::ClassifierModel::load(model_file));
+  EXPECT_TRUE(taught.refresh(other));
+  EXPECT_EQ(taught.current()->model_id, other.model().id());
+  store->remove_word("나");
+  taught.refresh(other);
+  EXPECT_TRUE(taught.current()->words.empty());
 }
 
 }  // namespace
