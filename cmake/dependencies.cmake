@@ -10,6 +10,9 @@ find_path(FLATBUFFERS_INCLUDE flatbuffers/flatbuffers.h REQUIRED)  # header-only
 find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc dnn)
 find_package(nlohmann_json 3 REQUIRED)
 
+# Taught vocabulary store.
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+
 # Transport (GLib, GStreamer, libsoup).
 pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0 gobject-2.0 gio-2.0)
 pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0)

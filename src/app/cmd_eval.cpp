@@ -1,6 +1,9 @@
 // `sueo eval`: scores a sign model on a labelled landmark set (.npz): accuracy per class, confusion
 // matrix, and a last line of JSON for scripts. Dataset class names are mapped to the model's words
-// through models/vocabulary.json — the same table training uses.
+// through models/vocabulary.json — the same table training uses. `--dump F.npz` also writes every
+// sequence's scores and embedding (the C++ path's numbers) for offline calibration and few-shot tools.
+// `--store F.db` also scores the decision with the taught words of that store (sign/matcher.h): how
+// often built-in words stay right, taught words are found, and other signs are refused.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -13,7 +16,11 @@
 #include "config.h"
 #include "sign/classifier.h"
 #include "sign/landmark_set.h"
+#include "sign/npz.h"
+#include "sign/resample.h"
+#include "sign/matcher.h"
 #include "sign/vocabulary.h"
+#include "store/taught_words.h"
 
 namespace sueo::app {
 namespace {
@@ -22,6 +29,25 @@ struct EvalOptions {
   std::string model;
   std::string data;
   std::string vocabulary;
+  std::string dump;
+  std::string store;
+  double min_similarity = 0.7, taught_margin = 0, min_probability = 0;
+};
+
+// Every sequence of the set, matched to a label or not: scores [N, C], embeddings [N, D] (D = 0 without
+// an embedding output), the set's class name and the label index it matched (-1: none).
+struct Dump {
+  std::vector<float> scores, embeddings;
+  std::vector<std::string> classes;
+  std::vector<int32_t> truth;
+
+  void write(const std::string& path, size_t labels, size_t dims) const {
+    const size_t n = truth.size();
+    sign::write_npz(path, {{"scores", sign::npy_float32({n, labels}, scores)},
+                           {"embeddings", sign::npy_float32({n, dims}, embeddings)},
+                           {"labels", sign::npy_strings(classes)},
+                           {"truth", sign::npy_int32(truth)}});
+  }
 };
 
 // Model label index for a dataset class: through the vocabulary, else the class name itself as a
@@ -55,6 +81,49 @@ void print_confusion(const std::vector<std::vector<int>>& confusion, const std::
   }
 }
 
+// Every sequence through the Matcher with the store's taught words. A sequence's truth is its model
+// word, else a taught word of the same name, else none (it should be refused).
+nlohmann::json eval_with_taught(const std::shared_ptr<const sign::ClassifierModel>& model, sign::Classifier& classifier,
+                                const sign::LandmarkSet& set, const sign::Vocabulary& vocabulary,
+                                const EvalOptions& options) {
+  store::TaughtWords taught(std::make_shared<store::VocabStore>(options.store));
+  taught.refresh(classifier);
+  sign::MatchSettings match;
+  match.min_similarity = static_cast<float>(options.min_similarity);
+  match.taught_margin = static_cast<float>(options.taught_margin);
+  match.min_probability = static_cast<float>(options.min_probability);
+  const sign::Matcher matcher(model, taught.current(), match);
+  std::set<std::string> taught_words;
+  for (const auto& w : taught.current()->words) taught_words.insert(w.word);
+  int builtin_n = 0, builtin_right = 0, stolen = 0, taught_n = 0, taught_right = 0, other_n = 0, refused = 0;
+  for (size_t i = 0; i < set.sequences.size(); ++i) {
+    if (set.sequences[i].empty()) continue;
+    const sign::Decision d = matcher.decide(classifier.classify(set.sequences[i]));
+    const int label = label_for(set.classes[i], vocabulary, model->labels());
+    if (label >= 0) {
+      ++builtin_n;
+      builtin_right += d.known && !d.taught && d.word == model->labels()[static_cast<size_t>(label)].word;
+      stolen += d.taught;
+    } else if (taught_words.count(set.classes[i])) {
+      ++taught_n;
+      taught_right += d.known && d.taught && d.word == set.classes[i];
+    } else {
+      ++other_n;
+      refused += !d.known;
+    }
+  }
+  const auto rate = [](int a, int b) { return b ? static_cast<double>(a) / b : 0.0; };
+  std::printf("\nwith %zu taught words from %s (min similarity %.2f, margin %.2f, min probability %.2f):\n"
+              "  built-in words right %d/%d (%d taken by a taught word), taught words right %d/%d, "
+              "other signs refused %d/%d\n",
+              taught_words.size(), options.store.c_str(), options.min_similarity, options.taught_margin,
+              options.min_probability, builtin_right, builtin_n, stolen, taught_right, taught_n, refused, other_n);
+  return {{"taught_words", taught_words.size()}, {"builtin_n", builtin_n},
+          {"builtin_accuracy", rate(builtin_right, builtin_n)}, {"builtin_taken", stolen},
+          {"taught_n", taught_n}, {"taught_accuracy", rate(taught_right, taught_n)},
+          {"other_n", other_n}, {"other_refused", rate(refused, other_n)}};
+}
+
 }  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
@@ -67,6 +136,16 @@ int run_eval(const std::vector<std::string>& args) {
        set_string(options.data)},
       {"--vocabulary", "SUEO_VOCABULARY", home + "/models/vocabulary.json",
        "class-name reconciliation table shared with training", set_string(options.vocabulary)},
+      {"--dump", "", "", "also write every sequence's scores and embedding to this .npz (scores, embeddings, "
+       "labels, truth)", set_string(options.dump)},
+      {"--store", "", "", "also score the decision with this store's taught words (sueo vocab)",
+       set_string(options.store)},
+      {"--min-similarity", "", "0.70", "with --store: a taught word below this cosine is never said",
+       set_double(options.min_similarity, -1, 1, "--min-similarity")},
+      {"--taught-margin", "", "0", "with --store: how much nearer than the classifier's word a taught word must be",
+       set_double(options.taught_margin, -2, 2, "--taught-margin")},
+      {"--min-probability", "", "0", "with --store: a built-in word below this probability is refused",
+       set_double(options.min_probability, 0, 1, "--min-probability")},
   };
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
@@ -85,6 +164,19 @@ int run_eval(const std::vector<std::string>& args) {
   std::map<std::string, int> unmatched;
   std::vector<double> ms;
   int n = 0, top1 = 0, top3 = 0;
+  Dump dump;
+  const auto dims = static_cast<size_t>(model->embedding_size());
+  for (size_t i = 0; i < set.sequences.size() && !options.dump.empty(); ++i) {
+    const auto fitted = sign::fit_to_model(set.sequences[i], model->frames(), model->trim_margin());
+    auto out = set.sequences[i].empty() ? sign::ModelOutput{std::vector<float>(labels.size(), 0.0f),
+                                                            std::vector<float>(dims, 0.0f)}
+                                        : classifier.run(fitted);
+    dump.scores.insert(dump.scores.end(), out.scores.begin(), out.scores.end());
+    dump.embeddings.insert(dump.embeddings.end(), out.embedding.begin(), out.embedding.end());
+    dump.classes.push_back(set.classes[i]);
+    dump.truth.push_back(label_for(set.classes[i], vocabulary, labels));
+  }
+  if (!options.dump.empty()) dump.write(options.dump, labels.size(), dims);
   for (size_t i = 0; i < set.sequences.size(); ++i) {
     const int truth = label_for(set.classes[i], vocabulary, labels);
     if (truth < 0) {
@@ -126,9 +218,10 @@ int run_eval(const std::vector<std::string>& args) {
       {"model", options.model},
       {"data", options.data},
   };
+  if (!options.store.empty()) summary["with_taught"] = eval_with_taught(model, classifier, set, vocabulary, options);
   std::printf("\naccuracy %.4f  top-3 %.4f  n %d\n%s\n", summary["accuracy"].get<double>(),
               summary["top3"].get<double>(), n, summary.dump().c_str());
-  return n > 0 ? 0 : 1;
+  return n > 0 || !options.dump.empty() || !options.store.empty() ? 0 : 1;
 }
 
 }  // namespace sueo::app

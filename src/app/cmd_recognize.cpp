@@ -25,11 +25,13 @@
 #include "frames/worker_pool.h"
 #include "pipeline/page_capture.h"
 #include "pipeline/recognize_frames.h"
+#include "store/taught_words.h"
 
 namespace sueo::app {
 namespace {
 
 struct RecognizeOptions {
+  std::string store;
   std::string model;
   std::string models_dir;
   double fps = 15;
@@ -61,6 +63,7 @@ std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& ho
       {"--jobs", "SUEO_JOBS", "1", "inputs processed at once (output stays in input order)", set_int(o.jobs, 1, 64, "--jobs")},
       {"--pretty", "", "", "indented JSON instead of one line per input", set_bool(o.pretty, "--pretty"), true},
       {"--max-seconds", "SUEO_MAX_SECONDS", "0", "refuse videos longer than this (0: any length)", set_double(o.max_seconds, 0, 86400, "--max-seconds")},
+      {"--store", "SUEO_STORE", store::default_store_path(), "taught words (sueo vocab; none when the file is absent)", set_string(o.store)},
   };
 }
 
@@ -140,9 +143,25 @@ void fill_spot(nlohmann::ordered_json& line, const FramesOutcome& outcome, doubl
   line["duration_s"] = std::round(last_ms - first_ms) / 1000;
 }
 
+// The store's taught words for the decision, as the server has them (none when the file is absent).
+std::shared_ptr<const TeachingHooks> taught_words(const RecognizeOptions& o,
+                                                  const std::shared_ptr<const RecognitionModels>& models) {
+  auto hooks = std::make_shared<TeachingHooks>();
+  std::shared_ptr<const sign::TaughtSet> set = std::make_shared<sign::TaughtSet>();
+  if (!o.store.empty() && std::filesystem::exists(o.store)) {
+    store::TaughtWords taught(std::make_shared<store::VocabStore>(o.store));
+    sign::Classifier classifier(models->classifier, 1);
+    taught.refresh(classifier);
+    set = taught.current();
+  }
+  hooks->taught = [set] { return set; };
+  return hooks;
+}
+
 // One input → its line. Never throws: a failure becomes {"file", "error"}.
 nlohmann::ordered_json recognize_input(const std::string& input, const RecognizeOptions& o,
                                        const std::shared_ptr<const RecognitionModels>& models,
+                                       const std::shared_ptr<const TeachingHooks>& teaching,
                                        frames::WorkerContext& context, bool spot) {
   nlohmann::ordered_json line;
   line["file"] = input;
@@ -157,12 +176,12 @@ nlohmann::ordered_json recognize_input(const std::string& input, const Recognize
       page = page_frames_of_video(input, o);
     }
     const double first_ms = page.frames.front().capture_ms, last_ms = page.frames.back().capture_ms;
-    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context);
+    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context, teaching);
     const nlohmann::json result = recognition_json(outcome);
     if (spot) {
       fill_spot(line, outcome, first_ms, last_ms);
     } else {
-      for (const char* key : {"word", "gloss", "score", "top", "reason", "message", "words"}) {
+      for (const char* key : {"word", "gloss", "score", "taught", "top", "reason", "message", "words"}) {
         if (result.contains(key)) line[key] = result[key];
       }
       nlohmann::ordered_json top = nlohmann::ordered_json::array();  // each entry as word, gloss, score
@@ -250,6 +269,7 @@ int run_inputs(const std::vector<std::string>& inputs, const RecognizeOptions& o
   models->spotter = options.spotter;
   models->decision = options.decision;
   models->warm_up();  // as the server does at start, so the first input's timings are not first-call costs
+  const auto teaching = taught_words(options, models);
   ResultSlots slots(inputs.size());
   int failed = 0;
   {
@@ -257,7 +277,7 @@ int run_inputs(const std::vector<std::string>& inputs, const RecognizeOptions& o
     std::shared_ptr<const RecognitionModels> shared = models;
     for (size_t i = 0; i < inputs.size(); ++i) {
       pool.submit(i, [&, i](frames::WorkerContext& context) {
-        slots.put(i, recognize_input(inputs[i], options, shared, context, spot));
+        slots.put(i, recognize_input(inputs[i], options, shared, teaching, context, spot));
       });
     }
     for (size_t i = 0; i < inputs.size(); ++i) {

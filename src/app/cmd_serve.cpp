@@ -8,8 +8,12 @@
 #include "app/commands.h"
 #include "app/sign_options.h"
 #include "config.h"
+#include "pipeline/model_holder.h"
 #include "pipeline/recognizer.h"
+#include "store/teacher.h"
+#include "store/vocab_store.h"
 #include "transport/server.h"
+#include "transport/teach_api.h"
 
 namespace sueo::app {
 namespace {
@@ -20,6 +24,9 @@ struct ModelOptions {
   int landmark_every = 1;  // landmarks on every N-th frame
   SpotterSettings spotter;
   DecisionSettings decision;
+  // Teaching (docs/teach.md).
+  std::string store;
+  std::string teach_token;
 };
 
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
@@ -28,6 +35,8 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
   std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
+      {"--store", "SUEO_STORE", store::default_store_path(), "taught words (SQLite, created when the first word is taught)", set_string(m.store)},
+      {"--teach-token", "SUEO_TEACH_TOKEN", "", "token that allows teaching, renaming and deleting words and swapping the model; empty: a random one, printed at start", set_string(m.teach_token)},
       {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence (2 halves a stream's CPU; the classifier resamples anyway)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
@@ -85,21 +94,27 @@ std::shared_ptr<const RecognitionModels> load_models(const ModelOptions& options
   return models;
 }
 
-// Plugs a Recognizer into every session.
-void attach_recognition(transport::Server& server, std::shared_ptr<const RecognitionModels> models, int every) {
-  if (!models) return;
-  const nlohmann::json info = models->describe();
+// Plugs a Recognizer into every session, with the hooks teaching needs: the model holder (hot swap),
+// the teacher's taught words, and the session's Teach-view switch.
+void attach_recognition(transport::Server& server, ModelHolder& holder, store::Teacher& teacher,
+                        const ModelOptions& options) {
+  auto base = std::make_shared<TeachingHooks>();
+  base->current_models = [&holder] { return holder.current(); };
+  base->taught = [&teacher] { return teacher.taught(); };
+  const int every = options.landmark_every;
   server.set_consumer_factory(
-      [models, every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
+      [&holder, base, every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
         RecognizerSinks sinks;
         sinks.landmarks = [link](uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& found, bool signing) {
           if (link.preview_enabled()) link.send(landmarks_message(seq, frame, found, signing));
         };
         sinks.word = [link](nlohmann::json message) { link.send(std::move(message)); };
         sinks.activity = sinks.word;
-        return std::make_unique<Recognizer>(models, std::move(sinks), every);
+        auto hooks = std::make_shared<TeachingHooks>(*base);
+        hooks->teach_takes = link.teach_enabled;
+        return std::make_unique<Recognizer>(holder.current(), std::move(sinks), every, std::move(hooks));
       },
-      info);
+      holder.current()->describe());
 }
 
 }  // namespace
@@ -122,9 +137,29 @@ int run_serve(const std::vector<std::string>& args) {
     throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
   }
   auto recognition = load_models(models);
+  // Declared before the server so they outlive it: its sessions' recognizers call into both until the
+  // server has closed them and joined its workers.
+  std::unique_ptr<ModelHolder> holder;
+  std::unique_ptr<store::Teacher> teacher;
+  if (recognition) {
+    holder = std::make_unique<ModelHolder>(std::move(recognition));
+    teacher = std::make_unique<store::Teacher>(models.store, *holder);
+  }
   gst_init(nullptr, nullptr);
   transport::Server server(config);
-  attach_recognition(server, std::move(recognition), models.landmark_every);
+  if (!holder) return server.run();
+  const transport::TeachConfig teach{
+      models.teach_token.empty() ? transport::random_teach_token() : models.teach_token, models.model};
+  transport::TeachApi teach_api(teach, *teacher);
+  server.set_teach_api(&teach_api);
+  attach_recognition(server, *holder, *teacher, models);
+  server.set_model_info_source([&holder = *holder, &teacher = *teacher] {
+    nlohmann::json info = holder.current()->describe();
+    info["teach"] = teacher.available();
+    return info;
+  });
+  std::printf("sueo: taught words in %s; teach token (가르치기 토큰): %s\n", models.store.c_str(), teach.token.c_str());
+  if (!teacher->available()) std::printf("sueo: the model has no embedding output: teaching is unavailable\n");
   return server.run();
 }
 

@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       {"extract", "landmarks (MediaPipe Holistic layout, 258 a frame) of videos into an .npz", run_extract},
       {"streams", "the spotting evaluation's streams: `render` realistic streams from clips, `read` the signs in them",
        run_streams},
+      {"vocab", "taught words: list, add (from videos or landmark sets), remove, rename, export, import", run_vocab},
       {"bench", "latency: `sueo bench landmarks` (per stage, vs MediaPipe itself)", run_bench},
   };
   return table;

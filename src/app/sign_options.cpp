@@ -1,5 +1,6 @@
 #include "app/sign_options.h"
 
+#include <memory>
 #include <string>
 
 namespace sueo::app {
@@ -10,6 +11,13 @@ std::string text(double v) {
   s.erase(s.find_last_not_of('0') + 1);
   if (!s.empty() && s.back() == '.') s.pop_back();
   return s;
+}
+
+std::function<void(std::string_view)> set_float(float& target, double min, double max, std::string flag) {
+  return [&target, min, max, flag, apply = std::shared_ptr<double>(new double(0))](std::string_view value) {
+    set_double(*apply, min, max, flag)(value);
+    target = static_cast<float>(*apply);
+  };
 }
 
 }  // namespace
@@ -35,6 +43,9 @@ std::vector<Option> decision_options(DecisionSettings& d) {
   return {
       {"--accept-score", "SUEO_ACCEPT_SCORE", text(x.accept), "a sign is named when the model's probability of its best word is at least this", set_double(d.accept, 0, 1, "--accept-score")},
       {"--low-score", "SUEO_LOW_SCORE", text(x.low), "between this and --accept-score the answer is low_confidence; below it, unknown_sign", set_double(d.low, 0, 1, "--low-score")},
+      {"--min-sign-similarity", "SUEO_MIN_SIGN_SIMILARITY", text(x.match.min_builtin_similarity), "a built-in word is said only when the sign's embedding is at least this close (cosine) to the word's prototype (-1: not used)", set_float(d.match.min_builtin_similarity, -1, 1, "--min-sign-similarity")},
+      {"--taught-min-similarity", "SUEO_TAUGHT_MIN_SIMILARITY", text(x.match.min_similarity), "a taught word is said only when the sign's embedding is at least this close (cosine) to its prototype", set_float(d.match.min_similarity, -1, 1, "--taught-min-similarity")},
+      {"--taught-margin", "SUEO_TAUGHT_MARGIN", text(x.match.taught_margin), "how much closer than the classifier's word a taught word must be", set_float(d.match.taught_margin, -2, 2, "--taught-margin")},
       {"--join-seconds", "SUEO_JOIN_SECONDS", text(x.join_gap), "a motion starting this soon after a sign, unnamed or named the same, is that sign's tail", set_double(d.join_gap, 0, 5, "--join-seconds")},
   };
 }

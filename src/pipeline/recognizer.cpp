@@ -74,12 +74,29 @@ nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::
           {"right", points(f, f.right_hand, landmarks::kRightHandOffset, 21, 3)}};
 }
 
-Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks, int landmark_every)
+Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks, int landmark_every,
+                       std::shared_ptr<const TeachingHooks> teaching)
     : models_(std::move(models)),
       tracker_(models_->landmarks),
-      reader_(models_->classifier, models_->spotter, models_->decision),
+      teaching_(std::move(teaching)),
+      reader_(make_reader()),
       sinks_(std::move(sinks)),
       landmark_every_(std::max(1, landmark_every)) {}
+
+SignReader Recognizer::make_reader() const {
+  return SignReader(models_->classifier, models_->spotter, models_->decision,
+                    teaching_ ? teaching_->taught : TaughtSource());
+}
+
+// A swapped model is picked up between windows (or live runs): the landmark models are the same
+// objects, only the classifier (and its Net) changes.
+void Recognizer::pick_up_models() {
+  if (!teaching_ || !teaching_->current_models) return;
+  auto latest = teaching_->current_models();
+  if (!latest || latest == models_) return;
+  models_ = std::move(latest);
+  reader_ = make_reader();
+}
 
 void Recognizer::on_sequence_start(const SequenceStart& start) {
   mode_ = start.mode;
@@ -87,8 +104,11 @@ void Recognizer::on_sequence_start(const SequenceStart& start) {
   const bool continues = mode_ == SequenceMode::kLive && live_running_;
   if (!continues) {
     signing_ = false;
+    pick_up_models();
     tracker_.reset();
     reader_.reset();
+    teach_take_ = teaching_ && teaching_->teach_takes && teaching_->teach_takes();
+    reader_.keep_landmarks(teach_take_);
     answers_.clear();
     last_timestamp_us_ = 0;
   }
@@ -215,7 +235,25 @@ nlohmann::json Recognizer::window_result(const frames::SequenceStats& stats) {
                          {"last_frame", last_frame_},
                          {"after_last_frame", stats.t_receive_ms > 0 ? t_inference - stats.t_receive_ms : 0.0}};
   result["model"] = models_->name;
+  if (teach_take_) result["sign"] = take_landmarks();
   return result;
+}
+
+// A take in the Teach view: the sign the spotter found in it (the longest, when it found several),
+// every value kept, so the page can replay it and send it back to teach the word. Null: no sign.
+nlohmann::json Recognizer::take_landmarks() const {
+  const SignAnswer* longest = nullptr;
+  for (const SignAnswer& a : answers_) {
+    if (!a.landmarks.empty() && (!longest || a.landmarks.size() > longest->landmarks.size())) longest = &a;
+  }
+  if (!longest) return nullptr;
+  nlohmann::json frames = nlohmann::json::array();
+  for (const auto& f : longest->landmarks) {
+    nlohmann::json values = nlohmann::json::array();
+    for (float v : f) values.push_back(std::round(v * 1e5f) / 1e5f);
+    frames.push_back(std::move(values));
+  }
+  return {{"frames", std::move(frames)}, {"of", used_}};
 }
 
 }  // namespace sueo

@@ -54,6 +54,17 @@ struct RecognitionModels {
 nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& f,
                                  bool signing = false);
 
+// Teaching (docs/teach.md): the classifier file may be swapped while the server runs, taught words join
+// the decision, and a take recorded in the Teach view comes back with its sign's landmarks.
+struct TeachingHooks {
+  // The models to use from the next window or live run on (one in flight keeps the ones it started with).
+  std::function<std::shared_ptr<const RecognitionModels>()> current_models;
+  // The taught words' prototypes; read at each decision.
+  TaughtSource taught;
+  // True while the page's Teach view is open: results then carry "sign": the take's sign's landmarks.
+  std::function<bool()> teach_takes;
+};
+
 struct RecognizerSinks {
   // Each landmarked frame (the preview overlay), with the spotter's state after it.
   std::function<void(uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks&, bool signing)> landmarks;
@@ -68,7 +79,8 @@ class Recognizer : public FrameConsumer {
   // `landmark_every` N > 1 runs the landmarks on every N-th frame of a sequence only (frame index % N
   // == 0), halving (N = 2) the CPU a stream costs; the other frames are still received and decoded, and
   // the result counts them as `skipped`.
-  Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks = {}, int landmark_every = 1);
+  Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks = {}, int landmark_every = 1,
+             std::shared_ptr<const TeachingHooks> teaching = nullptr);
 
   void on_sequence_start(const SequenceStart& start) override;
   void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) override;
@@ -77,12 +89,17 @@ class Recognizer : public FrameConsumer {
 
  private:
   void take(const SignAnswer& answer, const DecodedFrame* deciding);
+  void pick_up_models();
+  SignReader make_reader() const;
+  nlohmann::json take_landmarks() const;
   nlohmann::json window_result(const frames::SequenceStats& stats);
 
   std::shared_ptr<const RecognitionModels> models_;
   landmarks::HolisticTracker tracker_;
+  std::shared_ptr<const TeachingHooks> teaching_;
   SignReader reader_;
   RecognizerSinks sinks_;
+  bool teach_take_ = false;            // this window is a take in the Teach view
   SequenceMode mode_ = SequenceMode::kWindow;
   bool live_running_ = false;          // a live run is open: the next live sequence continues it
   bool signing_ = false;               // the spotter's state as last told to the page (live mode)

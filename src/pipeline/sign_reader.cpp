@@ -47,11 +47,13 @@ nlohmann::json SignAnswer::to_json() const {
   nlohmann::json out;
   if (named()) {
     out = {{"word", word}, {"gloss", gloss}, {"score", score}};
+    if (taught) out["taught"] = true;
   } else {
     out = {{"word", nullptr}, {"reason", to_code(reason)}, {"message", to_message(reason)}};
     if (!top.empty()) out["guess"] = {{"word", top.front().word}, {"gloss", top.front().gloss}, {"score", score}};
   }
   out["top"] = predictions_json(top, 3);
+  out["similarity"] = similarity;
   out["start_ms"] = segment.start_ms;
   out["end_ms"] = segment.motion_end_ms;
   out["frames"] = {{{"seq", first.seq}, {"index", first.index}}, {{"seq", last.seq}, {"index", last.index}}};
@@ -59,10 +61,10 @@ nlohmann::json SignAnswer::to_json() const {
 }
 
 SignReader::SignReader(std::shared_ptr<const sign::ClassifierModel> classifier, SpotterSettings spotter,
-                       DecisionSettings decision)
-    : spotter_(spotter), decision_(decision) {
+                       DecisionSettings decision, TaughtSource taught)
+    : model_(std::move(classifier)), spotter_(spotter), decision_(decision), taught_(std::move(taught)) {
   // One Net per stream: a stream runs on one worker at a time, so it needs no lock (docs/model.md).
-  if (classifier) classifier_ = std::make_unique<sign::Classifier>(std::move(classifier), 3);
+  if (model_) classifier_ = std::make_unique<sign::Classifier>(model_, 3);
 }
 
 void SignReader::reset() {
@@ -122,6 +124,7 @@ SignAnswer SignReader::answer(const Segment& segment) {
       SignAnswer decided = decide(classifier_->classify(frames));
       decided.first = out.first;
       decided.last = out.last;
+      if (keep_landmarks_) decided.landmarks = frames;
       return decided;
     }();
   }
@@ -135,7 +138,20 @@ SignAnswer SignReader::decide(const sign::Classification& found) const {
   out.top = found.top;
   out.score = found.score;
   out.classifier_ms = found.ms;
-  if (found.score >= decision_.accept) {
+  sign::MatchSettings match = decision_.match;
+  match.min_probability = 0;  // the probability thresholds below say low_confidence or unknown_sign
+  const sign::Decision d = sign::Matcher(model_, taught_ ? taught_() : nullptr, match).decide(found);
+  out.similarity = d.similarity;
+  if (d.taught) {
+    out.word = d.word;
+    out.gloss = d.gloss;
+    out.score = d.score;
+    out.taught = true;
+    return out;
+  }
+  if (!d.known) {
+    out.reason = NoWord::kUnknownSign;  // far from the word's prototype
+  } else if (found.score >= decision_.accept) {
     out.word = found.word;
     out.gloss = found.gloss;
   } else {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "pipeline/spotter.h"
 #include "sign/classifier.h"
+#include "sign/matcher.h"
 
 namespace sueo {
 
@@ -30,15 +32,26 @@ enum class NoWord { kNone, kNoPerson, kNoSign, kUnknownSign, kLowConfidence, kNo
 const char* to_code(NoWord reason);
 std::string to_message(NoWord reason);  // a sentence for people, Korean first
 
-// When a classified segment is named. Scores are the classifier's probability of its best word:
-// at or above `accept` the word is given; between `low` and `accept` the answer is low_confidence
-// (with the guess); below `low`, unknown_sign. Calibrated on held-out signers with out-of-vocabulary
-// signs and idle video as negatives (models/MODEL_CARD.md, tools/eval/).
+// When a classified segment is named (sign::Matcher decides first, then the probability):
+//  - a taught word wins when the sign's embedding is at least `match.min_similarity` (cosine) near its
+//    prototype and nearer than the classifier's word by `match.taught_margin` (docs/teach.md);
+//  - a built-in word whose prototype (model metadata) is farther than `match.min_builtin_similarity`
+//    is unknown_sign: the embedding tells signs the model never learnt from its words better than the
+//    probability does;
+//  - else the classifier's probability of its best word: at or above `accept` the word is given;
+//    between `low` and `accept` the answer is low_confidence (with the guess); below `low`,
+//    unknown_sign.
+// Calibrated on tuning signers with out-of-vocabulary signs and idle video as negatives
+// (tools/eval/streams curve tune; models/MODEL_CARD.md).
 struct DecisionSettings {
   double accept = 0.5;
   double low = 0.3;
   double join_gap = 1.0;  // seconds between two segments within which the second may continue the first
+  sign::MatchSettings match;
 };
+
+// The taught words' prototypes, read at each decision (null: none).
+using TaughtSource = std::function<std::shared_ptr<const sign::TaughtSet>()>;
 
 // Where a frame sits in what the client sent: its sequence and index there.
 struct FramePlace {
@@ -59,6 +72,9 @@ struct SignAnswer {
   // The tail of the sign before (it began right after that one ended, and is unnamed or named the
   // same): a pause within a sign or the hands going back to rest, not a new sign. Not reported.
   bool continuation = false;
+  bool taught = false;        // the word is one people taught (docs/teach.md)
+  float similarity = 0;       // cosine of the sign's embedding to the chosen word's prototype
+  sign::Sequence landmarks;   // the segment's frames, when the reader keeps them (teaching takes)
 
   bool named() const { return reason == NoWord::kNone; }
   // {"word", "gloss", "score", "top", "start_ms", "end_ms", "frames": [first, last]} or, without a
@@ -70,7 +86,10 @@ class SignReader {
  public:
   // `classifier` may be null: segments are still found, and answered with NoWord::kNoModel.
   SignReader(std::shared_ptr<const sign::ClassifierModel> classifier, SpotterSettings spotter = {},
-             DecisionSettings decision = {});
+             DecisionSettings decision = {}, TaughtSource taught = nullptr);
+
+  // Answers carry their segment's landmark frames (the Teach view replays and saves a take's sign).
+  void keep_landmarks(bool on) { keep_landmarks_ = on; }
 
   // One landmark frame. Returns the answer for a sign that this frame showed to have ended.
   std::optional<SignAnswer> add(const sign::Frame& frame, FramePlace place, double capture_ms, double aspect);
@@ -95,9 +114,12 @@ class SignReader {
   SignAnswer answer(const Segment& segment);
   SignAnswer decide(const sign::Classification& found) const;
 
+  std::shared_ptr<const sign::ClassifierModel> model_;
   std::unique_ptr<sign::Classifier> classifier_;
   Spotter spotter_;
   DecisionSettings decision_;
+  TaughtSource taught_;
+  bool keep_landmarks_ = false;
   SignAnswer mark_continuation(SignAnswer answer);
 
   std::deque<Kept> kept_;  // frames a segment may still need

@@ -106,8 +106,15 @@ WsMessage parse_ws_message(std::string_view text) {
   }
   if (name == "options") {
     const json* landmarks = field(message, "landmarks");
-    if (landmarks == nullptr || !landmarks->is_boolean()) return bad("options needs a boolean \"landmarks\"");
-    return Options{landmarks->get<bool>()};
+    const json* teach = field(message, "teach");
+    if ((landmarks == nullptr && teach == nullptr) || (landmarks != nullptr && !landmarks->is_boolean()) ||
+        (teach != nullptr && !teach->is_boolean())) {
+      return bad("options needs a boolean \"landmarks\" and/or \"teach\"");
+    }
+    Options out;
+    if (landmarks != nullptr) out.landmarks = landmarks->get<bool>();
+    if (teach != nullptr) out.teach = teach->get<bool>();
+    return out;
   }
   return Error{"unknown_type", "unknown message type '" + clip(name, 64) + "'"};
 }

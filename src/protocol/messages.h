@@ -34,8 +34,9 @@ struct Candidate {
 struct Ping {
   double t0 = 0;  // the page's clock, echoed back
 };
-struct Options {
-  bool landmarks = false;
+struct Options {  // each is optional, at least one is there
+  std::optional<bool> landmarks;
+  std::optional<bool> teach;  // the page's Teach view is open (docs/teach.md)
 };
 using WsMessage = std::variant<Error, Offer, Candidate, Ping, Options>;
 

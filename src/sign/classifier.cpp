@@ -1,6 +1,7 @@
 #include "sign/classifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -113,23 +114,114 @@ cv::Mat to_blob(const Sequence& frames) {
   return blob;
 }
 
-std::vector<float> run(cv::dnn::Net& net, const Sequence& frames, bool softmax) {
+void softmax_in_place(std::vector<float>& scores) {
+  if (scores.empty()) return;
+  const float top = *std::max_element(scores.begin(), scores.end());
+  float sum = 0;
+  for (float& s : scores) sum += (s = std::exp(s - top));
+  for (float& s : scores) s /= sum;
+}
+
+// Scaled to unit length (the contract asks the model to do it; doing it again costs D multiplies and
+// lets a user's model that forgot still be compared by cosine). A zero vector stays zero.
+void l2_normalise(std::vector<float>& v) {
+  double sum = 0;
+  for (float x : v) sum += static_cast<double>(x) * x;
+  if (sum <= 0) return;
+  const auto inv = static_cast<float>(1.0 / std::sqrt(sum));
+  for (float& x : v) x *= inv;
+}
+
+std::vector<float> values(const cv::Mat& out) { return {out.ptr<float>(), out.ptr<float>() + out.total()}; }
+
+// One forward pass. A one-output model is run as before (forward() = its only output); with an
+// embedding, both outputs are asked for by name (OpenCV names a layer after its node's output).
+ModelOutput run_net(cv::dnn::Net& net, const Sequence& frames, bool softmax, const std::string& scores_name,
+                    const std::string& embedding_name) {
   net.setInput(to_blob(frames));
-  const cv::Mat out = net.forward();
-  std::vector<float> scores(out.ptr<float>(), out.ptr<float>() + out.total());
-  if (softmax && !scores.empty()) {
-    const float top = *std::max_element(scores.begin(), scores.end());
-    float sum = 0;
-    for (float& s : scores) sum += (s = std::exp(s - top));
-    for (float& s : scores) s /= sum;
+  ModelOutput out;
+  if (embedding_name.empty()) {
+    out.scores = values(net.forward());
+  } else {
+    std::vector<cv::Mat> outs;
+    net.forward(outs, std::vector<cv::String>{scores_name, embedding_name});
+    out.scores = values(outs.at(0));
+    out.embedding = values(outs.at(1));
+    l2_normalise(out.embedding);
   }
-  return scores;
+  if (softmax) softmax_in_place(out.scores);
+  return out;
+}
+
+// Which output is which (docs/model.md §4): one output is the scores; with two, metadata
+// `sueo.embedding` names the embedding (an output called "embedding" is taken without it).
+void choose_outputs(const OnnxInfo& info, const std::string& path, std::string& scores, std::string& embedding) {
+  const auto declared = info.metadata.find("sueo.embedding");
+  if (info.outputs.empty()) throw ModelError(path + ": the graph has no outputs");
+  if (info.outputs.size() > 2) {
+    throw ModelError(path + ": the contract allows one output (scores) or two (scores and an embedding), the model has " +
+                     std::to_string(info.outputs.size()));
+  }
+  if (info.outputs.size() == 1) {
+    if (declared != info.metadata.end()) {
+      throw ModelError(path + ": metadata 'sueo.embedding' names output '" + declared->second +
+                       "' but the model has only one output ('" + info.outputs[0].name + "')");
+    }
+    scores = info.outputs[0].name;
+    embedding.clear();
+    return;
+  }
+  const std::string wanted = declared != info.metadata.end() ? declared->second : "embedding";
+  const int which = info.outputs[0].name == wanted ? 0 : info.outputs[1].name == wanted ? 1 : -1;
+  if (which < 0) {
+    throw ModelError(path + ": the model has two outputs ('" + info.outputs[0].name + "', '" + info.outputs[1].name +
+                     "') and none is the embedding '" + wanted +
+                     "': name it in metadata 'sueo.embedding' (docs/model.md §4)");
+  }
+  embedding = info.outputs[static_cast<size_t>(which)].name;
+  scores = info.outputs[static_cast<size_t>(1 - which)].name;
+}
+
+// metadata `sueo.prototypes`: a JSON array with one array of D numbers per label.
+std::vector<std::vector<float>> parse_prototypes(const OnnxInfo& info, const std::string& path, size_t labels,
+                                                 size_t dims) {
+  const auto it = info.metadata.find("sueo.prototypes");
+  if (it == info.metadata.end()) return {};
+  const std::string where = path + ": metadata 'sueo.prototypes'";
+  if (dims == 0) throw ModelError(where + " is set but the model has no embedding output");
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& error) {
+    throw ModelError(where + " is not valid JSON: " + error.what());
+  }
+  if (!json.is_array() || json.size() != labels) {
+    throw ModelError(where + " must be an array of one embedding per label (" + std::to_string(labels) + ")");
+  }
+  std::vector<std::vector<float>> out;
+  for (const auto& row : json) {
+    if (!row.is_array() || row.size() != dims) {
+      throw ModelError(where + ": prototype " + std::to_string(out.size()) + " is not an array of " +
+                       std::to_string(dims) + " numbers");
+    }
+    std::vector<float> v;
+    for (const auto& x : row) {
+      if (!x.is_number() || !std::isfinite(x.get<double>()))
+        throw ModelError(where + ": prototype " + std::to_string(out.size()) + " holds a non-number");
+      v.push_back(x.get<float>());
+    }
+    l2_normalise(v);
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 }  // namespace
 
 std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& path) {
+  static std::atomic<uint64_t> next_id{1};
   std::shared_ptr<ClassifierModel> model(new ClassifierModel());
+  model->id_ = next_id.fetch_add(1);
   model->path_ = path;
   model->bytes_ = read_file(path);
   OnnxInfo info;
@@ -150,6 +242,7 @@ std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& 
   model->labels_ = find_labels(path, info);
   const auto output = info.metadata.find("sueo.output");
   model->softmax_ = output != info.metadata.end() && output->second == "logits";
+  choose_outputs(info, path, model->scores_output_, model->embedding_output_);
   if (output != info.metadata.end() && output->second != "logits" && output->second != "probabilities") {
     throw ModelError(path + ": metadata 'sueo.output' must be 'probabilities' or 'logits', not '" +
                      output->second + "'");
@@ -159,17 +252,23 @@ std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& 
   cv::dnn::Net net = model->make_net();
   const Sequence zeros(static_cast<size_t>(model->frames_ > 0 ? model->frames_ : kDynamicWarmupFrames),
                        Frame{});
-  std::vector<float> scores;
+  ModelOutput out;
   try {
-    scores = run(net, zeros, false);
+    out = run_net(net, zeros, false, model->scores_output_, model->embedding_output_);
   } catch (const cv::Exception& error) {
     throw ModelError(path + ": OpenCV could not run the model on a [1, " + std::to_string(zeros.size()) +
                      ", 258] input: " + error.what());
   }
-  if (scores.size() != model->labels_.size()) {
-    throw ModelError(path + ": the model outputs " + std::to_string(scores.size()) + " scores but has " +
+  if (out.scores.size() != model->labels_.size()) {
+    throw ModelError(path + ": the model outputs " + std::to_string(out.scores.size()) + " scores but has " +
                      std::to_string(model->labels_.size()) + " labels");
   }
+  if (!model->embedding_output_.empty() && out.embedding.size() < 2) {
+    throw ModelError(path + ": the embedding output '" + model->embedding_output_ + "' has " +
+                     std::to_string(out.embedding.size()) + " values; the contract wants [1, D], D >= 2");
+  }
+  model->embedding_size_ = static_cast<int>(out.embedding.size());
+  model->prototypes_ = parse_prototypes(info, path, model->labels_.size(), out.embedding.size());
   return model;
 }
 
@@ -192,17 +291,20 @@ Classifier::Classifier(std::shared_ptr<const ClassifierModel> model, size_t top_
     : model_(std::move(model)), net_(model_->make_net()), top_k_(top_k) {
   const Sequence zeros(static_cast<size_t>(model_->frames() > 0 ? model_->frames() : kDynamicWarmupFrames),
                        Frame{});
-  run(net_, zeros, false);  // warm-up, so the first real call is not the slow one
+  run(zeros);  // warm-up, so the first real call is not the slow one
 }
 
-std::vector<float> Classifier::scores(const Sequence& fitted) {
-  return run(net_, fitted, model_->softmax_needed());
+ModelOutput Classifier::run(const Sequence& fitted) {
+  return run_net(net_, fitted, model_->softmax_needed(), model_->scores_output(), model_->embedding_output());
 }
+
+std::vector<float> Classifier::scores(const Sequence& fitted) { return run(fitted).scores; }
 
 Classification Classifier::classify(const Sequence& frames) {
   if (frames.empty()) throw std::invalid_argument("classify: empty sequence");
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<float> s = scores(fit_to_model(frames, model_->frames(), model_->trim_margin()));
+  ModelOutput out = run(fit_to_model(frames, model_->frames(), model_->trim_margin()));
+  const std::vector<float>& s = out.scores;
   std::vector<int> order(s.size());
   std::iota(order.begin(), order.end(), 0);
   const size_t k = std::min(top_k_, order.size());
@@ -216,6 +318,7 @@ Classification Classifier::classify(const Sequence& frames) {
   result.word = result.top.front().word;
   result.gloss = result.top.front().gloss;
   result.score = result.top.front().score;
+  result.embedding = std::move(out.embedding);
   result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -7,9 +7,13 @@
 //  * Classifier — one per worker thread: its own cv::dnn::Net (built from the model's bytes in memory)
 //    because cv::dnn::Net::forward is not thread-safe. A Net costs ~weights size in memory (1–2 MB
 //    for the default model) and saves a lock on the hot path; docs/model.md has the measurements.
+//
+// A model may have a second output, an embedding [1, D] of the sign (docs/model.md §4): Classification
+// then carries it (L2-normalised), and the model may ship one prototype embedding per label.
 // Thread: ClassifierModel: any thread. Classifier: one thread at a time (the worker that owns it).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <opencv2/dnn.hpp>
 #include <stdexcept>
@@ -36,8 +40,15 @@ struct Classification {
   std::string word;
   std::string gloss;
   float score = 0;
-  std::vector<Prediction> top;  // best first
-  double ms = 0;                // fit_to_model + forward
+  std::vector<Prediction> top;   // best first
+  std::vector<float> embedding;  // L2-normalised; empty when the model has no embedding output
+  double ms = 0;                 // fit_to_model + forward
+};
+
+// What one forward pass gives: a score per label and, when the model has one, the embedding.
+struct ModelOutput {
+  std::vector<float> scores;     // probabilities (softmax applied for logits models)
+  std::vector<float> embedding;  // L2-normalised, or empty
 };
 
 // Thrown when a model file does not meet the contract; what() says exactly what is wrong.
@@ -55,6 +66,15 @@ class ClassifierModel {
   int frames() const { return frames_; }            // T the model takes; 0 when T is dynamic
   int trim_margin() const { return trim_margin_; }  // frames kept around the hand-visible span
   bool softmax_needed() const { return softmax_; }  // the model outputs logits, not probabilities
+  // Size D of the embedding output; 0 when the model has none (teaching is then unavailable).
+  int embedding_size() const { return embedding_size_; }
+  const std::string& scores_output() const { return scores_output_; }
+  const std::string& embedding_output() const { return embedding_output_; }
+  // One L2-normalised embedding per label (metadata `sueo.prototypes`), or empty when not shipped.
+  const std::vector<std::vector<float>>& prototypes() const { return prototypes_; }
+  // Different for every model loaded in this process (even at a reused address): what derived data
+  // such as taught-word prototypes records to know which model it belongs to.
+  uint64_t id() const { return id_; }
   size_t size_bytes() const { return bytes_.size(); }
   std::vector<std::string> operators() const { return operators_; }
 
@@ -67,8 +87,13 @@ class ClassifierModel {
   std::string bytes_;
   std::vector<Label> labels_;
   std::vector<std::string> operators_;
+  std::string scores_output_;
+  std::string embedding_output_;  // empty: no embedding
+  std::vector<std::vector<float>> prototypes_;
+  uint64_t id_ = 0;
   int frames_ = 0;
   int trim_margin_ = 4;
+  int embedding_size_ = 0;
   bool softmax_ = false;
 };
 
@@ -82,6 +107,9 @@ class Classifier {
 
   // The model's scores (probabilities) for a sequence that already has the model's T frames.
   std::vector<float> scores(const Sequence& fitted);
+
+  // Scores and embedding for a sequence that already has the model's T frames.
+  ModelOutput run(const Sequence& fitted);
 
   const ClassifierModel& model() const { return *model_; }
 

@@ -177,6 +177,11 @@ int Server::run() {
   };
   const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
   const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
+  const guint sighup = g_unix_signal_add(SIGHUP, [](gpointer self) -> gboolean {
+        auto* server = static_cast<Server*>(self);
+        if (server->teach_api_) server->teach_api_->reload_from_signal();
+        return G_SOURCE_CONTINUE;
+      }, this);
   expire_timer_ = g_timeout_add(
       100, [](gpointer self) -> gboolean {
         static_cast<Server*>(self)->expire_frames();
@@ -193,6 +198,7 @@ int Server::run() {
   heartbeat_timer_ = 0;
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
   g_main_loop_unref(loop_);
   loop_ = nullptr;
   std::printf("sueo: stopped\n");
@@ -375,6 +381,7 @@ void Server::route_http(SoupServer*, SoupServerMessage* message, const char* pat
   const std::string route = path != nullptr ? path : "/";
   close_after_response(message);  // see http_guard.h: no keep-alive with libsoup 3.2
   try {
+    if (server->teach_api_ && server->teach_api_->handle(message, route, method)) return;
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
     } else if (route == "/ws") {
@@ -415,7 +422,7 @@ void Server::handle_healthz(SoupServerMessage* message) {
                 {"errors", errors},
                 {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
                 {"main_loop", {{"max_lag_ms", max_loop_lag_s_ * 1000.0}}},
-                {"model", model_info_},
+                {"model", model_info()},
                 {"counters", counters}});
 }
 

@@ -17,6 +17,7 @@
 #include "transport/server_config.h"
 #include "transport/session.h"
 #include "transport/websocket.h"
+#include "transport/teach_api.h"
 
 namespace sueo::transport {
 
@@ -43,12 +44,17 @@ class Server : public SessionHost {
     model_info_ = std::move(model_info);
   }
 
+  // Teaching (docs/teach.md): its HTTP routes, and SIGHUP reloads the model. Not owned.
+  void set_teach_api(TeachApi* api) { teach_api_ = api; }
+
   // SessionHost
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
   FrameStream::ConsumerMaker consumer_maker(const ConsumerLink& link) override;
-  nlohmann::json model_info() const override { return model_info_; }
+  nlohmann::json model_info() const override { return model_info_source_ ? model_info_source_() : model_info_; }
+  // The model can change while the server runs (hot swap): welcome and /healthz then ask this.
+  void set_model_info_source(std::function<nlohmann::json()> source) { model_info_source_ = std::move(source); }
 
  private:
   void listen();
@@ -79,6 +85,7 @@ class Server : public SessionHost {
   std::map<std::string, std::shared_ptr<Session>> sessions_;
   ConsumerFactory consumer_factory_;
   nlohmann::json model_info_;  // null without a model
+  std::function<nlohmann::json()> model_info_source_;
   std::vector<std::string> urls_;
   uint64_t next_session_ = 1;
   double started_ms_ = 0;
@@ -91,6 +98,7 @@ class Server : public SessionHost {
   double max_loop_lag_s_ = 0;
   std::map<std::string, int> sessions_by_address_;
   double drain_started_ms_ = 0;
+  TeachApi* teach_api_ = nullptr;
 };
 
 }  // namespace sueo::transport

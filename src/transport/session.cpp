@@ -70,6 +70,7 @@ void Session::start() {
     });
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
+  link.teach_enabled = [teach = teach_] { return teach->load(std::memory_order_relaxed); };
   // Before any channel message.
   stream_ = std::make_shared<FrameStream>(host_.consumer_maker(link), host_.config().max_frame_pixels);
   WebSocket::Handlers handlers;
@@ -217,7 +218,8 @@ void Session::handle(const protocol::Ping& ping) {
 }
 
 void Session::handle(const protocol::Options& options) {
-  preview_->store(options.landmarks, std::memory_order_relaxed);
+  if (options.landmarks) preview_->store(*options.landmarks, std::memory_order_relaxed);
+  if (options.teach) teach_->store(*options.teach, std::memory_order_relaxed);
 }
 
 PeerEvents Session::make_peer_events() {

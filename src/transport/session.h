@@ -38,6 +38,7 @@ namespace sueo::transport {
 struct ConsumerLink {
   std::function<void(nlohmann::json message)> send;
   std::function<bool()> preview_enabled;
+  std::function<bool()> teach_enabled;  // the page's Teach view is open: results carry the sign's landmarks
 };
 
 // What a session needs from the server that owns it. Main thread only.
@@ -131,6 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int> pending_results_{0};  // sequences ended whose receipt/result is not sent yet
   std::atomic<double> last_activity_ms_{0};
   std::shared_ptr<std::atomic<bool>> preview_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> teach_ = std::make_shared<std::atomic<bool>>(false);
 
   std::mutex rate_mutex_;
   TokenBucket messages_;       // guarded by rate_mutex_

@@ -10,13 +10,16 @@ import subprocess
 import numpy as np
 
 
-def write_set(path, sequences, classes, files=None):
-    """An .npz `sueo eval` reads: X zero-padded, lengths, labels (dataset class names)."""
+def write_set(path, sequences, classes, files=None, signers=None):
+    """An .npz `sueo eval` reads: X zero-padded, lengths, labels (dataset class names); optionally the
+    takes' names and signers (load_npz reads both back)."""
     longest = max(len(s) for s in sequences)
     X = np.zeros((len(sequences), longest, sequences[0].shape[1]), dtype=np.float32)
     for i, s in enumerate(sequences):
         X[i, :len(s)] = s
     extra = {"files": np.array(files)} if files is not None else {}
+    if signers is not None:
+        extra["signers"] = np.array(signers)
     np.savez_compressed(path, X=X, lengths=np.array([len(s) for s in sequences], dtype=np.int32),
                         labels=np.array(classes), **extra)
 

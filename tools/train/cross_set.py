@@ -50,10 +50,12 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--out", default=os.path.join(REPO, "models", "cross-set.md"))
+    p.add_argument("--aspect", type=float, default=0.0, help="vertical stretch augmentation (train.py --aspect)")
+    p.add_argument("--mirror", type=float, default=0.0)
     a = p.parse_args()
     torch.set_num_threads(1)
     args = types.SimpleNamespace(seed=0, frames=DEFAULT_FRAMES, width=128, batch=32, lr=3e-3, epochs=a.epochs,
-                                 max_steps=0)
+                                 max_steps=0, aspect=a.aspect, mirror=a.mirror)
     vocab = Vocabulary.load(os.path.join(REPO, "models", "vocabulary.json"))
     em = load_npz(os.path.join(DATA, "ksl-emergency10", "ksl_emergency10_holistic258.npz"))
     keti = load_npz(os.path.join(DATA, "ksl-keti6", "ksl_keti6_dev_holistic258.npz"))

@@ -17,10 +17,9 @@ TERMS = {
               "github.com/JngHoon2/Project_KSLDeepLearning and github.com/JonathanReyess/koala; "
               "CC BY-NC 4.0: non-commercial use, with attribution. Landmarks extracted by sueo's own "
               "pipeline (`tools/train/extract_ksl77.sh`: `sueo extract --every 2`, i.e. 15 fps as the page "
-              "sends); the 63 clips of the six words that name their signer, minus signer 11"),
+              "sends); the 63 clips of the six words that name their signer, minus test signers 11, 12, 13"),
 }
 
-HELD_OUT_SIGNER = "11"
 
 
 def summarise(pool, folds, labels):
@@ -114,25 +113,41 @@ def write(path, results, labels, datasets, args, size):
               "Raw [1, T, 258] Holistic landmarks -> in-graph normalisation (shoulder-midpoint centre, "
               "mean shoulder width scale, hands relative to wrist, hand-present flags) -> 3 temporal "
               "convolutions (k = 5, 5, 3; BatchNorm, ReLU, one max-pool) -> mean over time -> linear -> "
-              "softmax. ONNX opset 11, read by OpenCV 4.6 DNN.", "",
+              "softmax (output `scores`). ONNX opset 11, read by OpenCV 4.6 DNN.", "",
+              f"Second output `embedding` [1, {args.width}]: the pooled features, L2-normalised. Training "
+              "shapes them with a supervised contrastive loss (weight "
+              f"{getattr(args, 'supcon', 0)}, temperature {getattr(args, 'temperature', 0)}) on a projection "
+              f"head to {getattr(args, 'embed_dim', 0)} values used in training only, on batches of "
+              f"{getattr(args, 'per_class', 0)} takes per word from different signers, beside the "
+              "classifier's cross-entropy; metadata `sueo.prototypes` holds each word's mean training "
+              "embedding (docs/model.md §4). It is what taught words are matched with (docs/teach.md). "
+              "The shipped file's embedding output was rewired from the projection to the features after "
+              "training (`tools/train/reembed.py`; the classifier is untouched): the inner leave-words-out "
+              "chose the features.", "",
+              "## Splits", "",
+              "models/splits.json fixes the test parts for every report: KSL-77 signers 11, 12, 13 (18 clips) and "
+              "KETI-6 signers 13, 14, 15 (54 takes) are removed before training and cross-validation see "
+              "anything (`train.py` writes them to `build/test-sets/`, `extract_ksl77.sh` to "
+              "`build/ksl77-heldout/`); nothing was tuned on them. Cross-validation runs on the rest.", "",
               "## Accuracy (cross-validation, before the final model was trained on everything)", "",
               "Each fold's model is exported to ONNX and scored by `build/sueo eval` on that fold's held-out "
               "sequences (the C++ path the server runs: trim, resample, OpenCV DNN; labels matched by word "
               "through models/vocabulary.json). Every fold trains on all three sets at once: it holds out a "
-              "quarter of KSL-77's signers, a quarter of KETI-6's signers and emergency-10's time split.", ""]
+              "quarter of KSL-77's non-test signers, a quarter of KETI-6's non-test signers and emergency-10's "
+              "time split. Each fold's model, and what it held out, stay in `build/train-folds/`.", ""]
     lines += _accuracy_table(results)
     lines += ["", "ksl-emergency10 recorded each word in its own session, so its held-out takes share "
               "framing, lighting and signer with training: its score says nothing about other people "
               "(see ../shared/notes/training-baseline.md). The signer-grouped figures are the honest ones. "
-              "KSL-77 has 57 clips in training: one clip is 1.8 points.", ""]
+              "KSL-77 has 45 clips outside its test part: one clip is 2.2 points.", ""]
     for name in results["datasets"]:
         r = results.get("cpp", {}).get(name) or results["datasets"][name]
         lines += [f"### Confusion matrix: {name} (C++, all folds)", "", confusion_markdown(r["confusion"], labels), ""]
-    lines += ["## Held-out signer: KSL-77 signer 11", "",
-              f"Signer {HELD_OUT_SIGNER}'s six clips (one per word) are `tests/data/clips/`, which the tests "
-              "feed to `sueo recognize` and to the browser page. They are never trained on — not by the cross-"
-              "validation, not by this model — and nothing was tuned on them: `extract_ksl77.sh` writes them "
-              "to `build/ksl77-heldout/`, which training does not read. Scored once with the final model:", ""]
+    lines += ["## Test signers (never trained on, never tuned on)", "",
+              "The test parts of models/splits.json, scored once with the final model through the C++ path. "
+              "These are the figures to quote for people the model never saw; the cross-validation above "
+              "chose nothing either, but its folds share the sets' other signers. Signer 11's six clips are "
+              "`tests/data/clips/`, which the tests feed to `sueo recognize` and to the page.", ""]
     lines += _heldout_lines(results, labels) or ["(not scored: run tools/train/extract_ksl77.sh first)", ""]
     findings = os.path.join(os.path.dirname(os.path.abspath(path)), "ksl77-findings.md")
     if os.path.exists(findings):
@@ -145,12 +160,13 @@ def write(path, results, labels, datasets, args, size):
         lines += ["### Across sets (tools/train/cross_set.py)", "", open(cross, encoding="utf-8").read().strip(), ""]
     lines += ["## Reproduce", "", "```sh",
               "cmake -S . -B build -G Ninja && cmake --build build -j2   # build/sueo (models/fetch.sh first)",
-              "tools/train/extract_ksl77.sh                               # build/ksl77/, build/ksl77-heldout/ (~1.5 min)",
+              "tools/train/extract_ksl77.sh                               # build/ksl77/, build/ksl77-heldout/, build/ksl77-oov/ (~3 min)",
               "nice -n 10 /usr/bin/python3 tools/train/vocab_evidence.py   # models/vocabulary-evidence.md",
               "nice -n 10 /usr/bin/python3 tools/train/cross_set.py        # models/cross-set.md",
               "nice -n 10 /usr/bin/python3 tools/train/train.py --parity tests/unit/sign/fixtures/sueo-ksl.parity.npz \\",
               "    --report build/train-report.json      # CV through build/sueo eval, final model, this card",
-              "build/sueo eval --data build/ksl77-heldout/ksl77_s11.npz   # the held-out signer, C++ path",
+              "build/sueo eval --data build/ksl77-heldout/ksl77_test.npz  # the test signers, C++ path",
+              "build/sueo eval --data build/test-sets/ksl-keti6_test.npz",
               "```", "", "Training is seeded (seed 0, one torch thread); the previous two-set model was byte-identical across two runs (not re-checked with KSL-77).",
               "`train.py --card-only build/train-report.json` rewrites this card from a run's report.", ""]
     lines += ["## Limits", "",
@@ -159,7 +175,8 @@ def write(path, results, labels, datasets, args, size):
               "- Few signers and set-ups: KETI-6 has 16 signers in dev, KSL-77 14 (one studio set-up, one "
               "take per signer and word), emergency-10 one session per word. Expect lower accuracy on new "
               "people, cameras, framing and signing speed.",
-              "- The six KSL-77 words are learnt from 57 clips; a figure on 57 clips moves 1.8 points per clip.",
+              "- The six KSL-77 words are learnt from 45 clips of 12 signers; the test figure is 18 clips of 3 "
+              "signers (5.6 points per clip).",
               f"- Trained with mirrored takes (p = {getattr(args, 'mirror', 0.0)}) so left-handed signing is "
               "recognised; two signs that differed only in handedness would be confused (none known in "
               "this vocabulary).", ""]

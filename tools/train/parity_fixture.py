@@ -4,7 +4,7 @@ and OpenCV DNN on the exported ONNX) gives the same frames and scores. Synthetic
 carries none of ../shared/data, whose terms forbid redistribution.
 
 The fixture is an .npz: raw [N, T_max, 258] + raw_lengths [N], fitted [N, T, 258], scores [N, C],
-frames, trim_margin.
+embeddings [N, D] (models with an embedding output), frames, trim_margin.
 """
 import numpy as np
 import torch
@@ -82,7 +82,11 @@ def write(model, path, frames, margin):
     if model is not None:
         model.eval()
         with torch.no_grad():
-            arrays["scores"] = model(torch.from_numpy(fitted)).numpy().astype(np.float32)
+            out = model(torch.from_numpy(fitted))
+        if isinstance(out, tuple):  # a model with an embedding output (docs/model.md §4)
+            out, embedding = out
+            arrays["embeddings"] = embedding.numpy().astype(np.float32)
+        arrays["scores"] = out.numpy().astype(np.float32)
     np.savez_compressed(path, **arrays)
 
 

@@ -30,7 +30,10 @@ def crop_resample(seq, frames, rng, crop=0.1):
     return resample(seq[lo:hi], frames)
 
 
-def spatial(seq, rng, degrees=10.0, scale=(0.9, 1.1), shift=0.03, jitter=0.002):
+def spatial(seq, rng, degrees=10.0, scale=(0.9, 1.1), shift=0.03, jitter=0.002, aspect=0.0):
+    """Rotation, scale, shift and jitter of the whole body; with `aspect` > 0 also a vertical stretch
+    by exp(U(-aspect, aspect)): image coordinates are fractions of width and height, so another
+    camera's aspect ratio or framing stretches every vertical distance (docs/teach.md, 배고프다)."""
     out = seq.copy()
     present = out != 0
     cx = 0.5 * (out[:, 11 * 4] + out[:, 12 * 4]).mean()
@@ -42,7 +45,7 @@ def spatial(seq, rng, degrees=10.0, scale=(0.9, 1.1), shift=0.03, jitter=0.002):
     y = out[:, Y_COLS] - cy
     tx, ty = rng.uniform(-shift, shift, size=2)
     out[:, X_COLS] = c * x - sn * y + cx + tx
-    out[:, Y_COLS] = sn * x + c * y + cy + ty
+    out[:, Y_COLS] = (sn * x + c * y) * (np.exp(rng.uniform(-aspect, aspect)) if aspect > 0 else 1.0) + cy + ty
     out[:, X_COLS] += rng.normal(0, jitter, size=(len(out), len(X_COLS)))
     out[:, Y_COLS] += rng.normal(0, jitter, size=(len(out), len(Y_COLS)))
     return np.where(present, out, 0.0).astype(np.float32)
@@ -88,5 +91,5 @@ def mirror(seq, rng, p):
     return m.astype(np.float32)
 
 
-def augment(seq, frames, rng, mirror_p=0.0):
-    return mirror(hand_dropout(spatial(crop_resample(seq, frames, rng), rng), rng), rng, mirror_p)
+def augment(seq, frames, rng, mirror_p=0.0, aspect=0.0):
+    return mirror(hand_dropout(spatial(crop_resample(seq, frames, rng), rng, aspect=aspect), rng), rng, mirror_p)

@@ -37,6 +37,9 @@ class Vocabulary:
                 alias[name] = index
         return Vocabulary(words, alias)
 
+    def has(self, class_name):
+        return class_name in self.alias
+
     def index(self, class_name):
         if class_name not in self.alias:
             raise KeyError(f"class '{class_name}' is not in the vocabulary (add it to models/vocabulary.json)")
@@ -51,6 +54,19 @@ class Dataset:
     groups: np.ndarray  # signer id per sequence, or None
     order: np.ndarray  # take number within its class (for time splits)
     group_kind: str
+    path: str = ""
+    ids: list = None  # a name per take (files, seq_ids or sample_id), when the file has one
+    rows: np.ndarray = None  # each take's row in `path` (subsets keep pointing at the file)
+
+    def __post_init__(self):
+        if self.rows is None:
+            self.rows = np.arange(len(self.sequences))
+
+    def subset(self, mask):
+        keep = np.flatnonzero(mask)
+        return Dataset(self.name, [self.sequences[i] for i in keep], [self.classes[i] for i in keep],
+                       None if self.groups is None else self.groups[keep], self.order[keep], self.group_kind,
+                       self.path, None if self.ids is None else [self.ids[i] for i in keep], self.rows[keep])
 
 
 def _strings(array):
@@ -84,7 +100,12 @@ def load_npz(path):
     if "seq_ids" in d.files:
         order = np.array([int(s.rsplit("/", 1)[-1]) if s.rsplit("/", 1)[-1].isdigit() else i
                           for i, s in enumerate(_strings(d["seq_ids"]))])
-    return Dataset(dataset_name(path), sequences, classes, groups, order, kind)
+    ids = None
+    for key in ("files", "sample_id", "seq_ids"):
+        if key in d.files:
+            ids = [os.path.basename(s) for s in _strings(d[key])]
+            break
+    return Dataset(dataset_name(path), sequences, classes, groups, order, kind, os.path.abspath(path), ids)
 
 
 def time_split(dataset, test_fraction=0.2):
@@ -107,3 +128,34 @@ def group_folds(dataset, folds):
         held = set(groups[k::folds])
         masks.append(np.array([g in held for g in dataset.groups.tolist()]))
     return masks
+
+
+SPLITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "splits.json")
+# Dataset folder name -> its entry in models/splits.json
+_SPLIT_KEYS = {"ksl77": "ksl77", "ksl77-heldout": "ksl77", "ksl-keti6": "keti6", "ksl-aihub8": "aihub8"}
+
+
+def load_splits(path=SPLITS):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_mask(dataset, splits):
+    """Rows of `dataset` in the project's fixed test part (models/splits.json): KSL-77 and KETI-6 test
+    signers. Training never reads them; they are only scored, for reports that say so."""
+    entry = splits.get(_SPLIT_KEYS.get(dataset.name, ""), {})
+    signers = entry.get("test_signers")
+    if not signers:
+        return np.zeros(len(dataset.classes), dtype=bool)
+    if dataset.groups is None:
+        raise ValueError(f"{dataset.name}: splits.json names test signers but the set has no signer ids")
+    held = {str(s) for s in signers}
+    return np.array([str(g) in held for g in dataset.groups.tolist()])
+
+
+def refuse_never_train(dataset, splits):
+    """aihub8's new words are the few-shot teaching set and unknown-sign negatives: never trained on."""
+    new_words = set(splits.get("aihub8", {}).get("new_words", []))
+    bad = sorted(new_words & set(dataset.classes))
+    if bad:
+        raise SystemExit(f"{dataset.name}: {', '.join(bad)} are never trained on (models/splits.json aihub8.new_words)")

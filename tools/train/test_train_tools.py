@@ -71,25 +71,39 @@ class LoaderTest(unittest.TestCase):
 
 class Ksl77Test(unittest.TestCase):
     def test_labels_and_signers_come_from_the_file_name(self):
-        self.assertEqual(ksl77_labels.parse("x/c04_bi_bim_rice_s09_83f4b858.mp4"), ("bi_bim_rice", "09"))
-        self.assertEqual(ksl77_labels.parse("c03_meat_s11_5bf5da80.mp4"), ("meat", "11"))
-        with self.assertRaises(ValueError):  # the 37 words without a signer id are not taken
-            ksl77_labels.parse("c05_glad_sNA_32197c94.mp4")
+        self.assertEqual(ksl77_labels.parse("x/c04_bi_bim_rice_s09_83f4b858.mp4"), (4, "bi_bim_rice", "09"))
+        self.assertEqual(ksl77_labels.parse("c03_meat_s11_5bf5da80.mp4"), (3, "meat", "11"))
+        self.assertEqual(ksl77_labels.parse("c05_glad_sNA_32197c94.mp4"), (5, "glad", None))
+        with self.assertRaises(ValueError):
+            ksl77_labels.parse("c05_glad_32197c94.mp4")
+
+    def _split(self, files, *extra):
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = os.path.join(tmp, "raw.npz")
+            np.savez(raw, X=np.ones((len(files), 5, 258), dtype=np.float32),
+                     lengths=np.array([5, 4, 3] * (len(files) // 3) + [5] * (len(files) % 3)), files=np.array(files))
+            sys.argv = ["ksl77_labels.py", raw, "--out-dir", tmp, *extra]
+            ksl77_labels.main()
+            return {os.path.relpath(os.path.join(r, f), tmp): load_npz(os.path.join(r, f))
+                    for r, _, names in os.walk(tmp) for f in names if f != "raw.npz"}
 
     def test_the_held_out_signer_goes_to_its_own_file(self):
         files = [f"v/c0{c}_{n}_s{s}_abcd.mp4" for c, n in ((1, "hi"), (9, "face")) for s in ("01", "11", "12")]
-        with tempfile.TemporaryDirectory() as tmp:
-            raw = os.path.join(tmp, "raw.npz")
-            np.savez(raw, X=np.ones((6, 5, 258), dtype=np.float32), lengths=np.array([5, 4, 3, 5, 4, 3]),
-                     files=np.array(files))
-            sys.argv = ["ksl77_labels.py", raw, "--out-dir", tmp, "--held-out", "11"]
-            ksl77_labels.main()
-            train = load_npz(os.path.join(tmp, "ksl77", "ksl77.npz"))
-            held = load_npz(os.path.join(tmp, "ksl77-heldout", "ksl77_s11.npz"))
+        out = self._split(files, "--held-out", "11")
+        train, held = out["ksl77/ksl77.npz"], out["ksl77-heldout/ksl77_s11.npz"]
         self.assertEqual(sorted(set(train.groups.tolist())), ["01", "12"])
         self.assertEqual(held.groups.tolist(), ["11", "11"])
         self.assertEqual(held.classes, ["hi", "face"])
         self.assertEqual([len(s) for s in held.sequences], [4, 4])
+
+    def test_splits_json_decides_test_signers_and_oov_halves(self):
+        files = [f"v/c01_hi_s{s}_abcd.mp4" for s in ("01", "11", "12", "13", "14")]
+        files += ["v/c05_glad_sNA_ab12.mp4", "v/c11_x_sNA_ab12.mp4", "v/c13_y_sNA_cd34.mp4"]
+        out = self._split(files)
+        self.assertEqual(sorted(out["ksl77/ksl77.npz"].groups.tolist()), ["01", "14"])
+        self.assertEqual(sorted(out["ksl77-heldout/ksl77_test.npz"].groups.tolist()), ["11", "12", "13"])
+        self.assertEqual(out["ksl77-oov/ksl77_oov_calibration.npz"].classes, ["glad", "y"])  # 5, 13
+        self.assertEqual(out["ksl77-oov/ksl77_oov_test.npz"].classes, ["x"])  # 11
 
 
 class CppEvalTest(unittest.TestCase):

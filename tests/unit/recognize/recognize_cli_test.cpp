@@ -195,7 +195,8 @@ TEST(RecognizeCli, HeldOutSignersClipsWithRestGiveTheirWords) {
 }
 
 CommandRun run_spot(const std::string& args) {
-  return run_command(std::string(SUEO_BINARY) + " spot --models-dir " + quoted(source("models").string()) + " " + args +
+  return run_command(std::string(SUEO_BINARY) + " spot --models-dir " + quoted(source("models").string()) + " --model " +
+                     quoted(source("models/sueo-ksl.onnx").string()) + " " + args +
                      " 2>&1");
 }
 

@@ -52,6 +52,10 @@ TEST(ShippedModel, MeetsTheContract) {
   EXPECT_EQ(words.size(), vocabulary.size());
   EXPECT_EQ(words.count("불나다"), 1u);
   EXPECT_EQ(words.count("안녕"), 1u);
+  // It ships the sign embedding teaching needs (docs/model.md §4), with one prototype per word.
+  EXPECT_EQ(model->embedding_size(), 128);
+  EXPECT_EQ(model->embedding_output(), "embedding");
+  EXPECT_EQ(model->prototypes().size(), model->labels().size());
   // No operator OpenCV 4.6 mis-imports (the reasons the graph is built the way it is).
   for (const auto& op : model->operators()) {
     EXPECT_TRUE(op != "Identity" && op != "Gather" && op != "Clip" && op != "GRU" && op != "LSTM") << op;
@@ -70,6 +74,14 @@ TEST(ShippedModel, LabelsAreInTheOnnxMetadata) {
 
 void expect_parity(Classifier& classifier, const test::ParityFixture& fixture) {
   ASSERT_EQ(fixture.scores.size(), fixture.fitted.size());
+  // When the fixture has torch's embeddings (a model exported by train.py), OpenCV's must match. The
+  // shipped model's fixture has none: its embedding output was rewired after training
+  // (tools/train/reembed.py), and the tiny training test checks the embedding's parity.
+  for (size_t i = 0; i < fixture.embeddings.size(); ++i) {
+    const auto ours = classifier.run(fixture.fitted[i]).embedding;
+    ASSERT_EQ(ours.size(), fixture.embeddings[i].size());
+    for (size_t d = 0; d < ours.size(); ++d) EXPECT_NEAR(ours[d], fixture.embeddings[i][d], 1e-4) << i << "/" << d;
+  }
   for (size_t i = 0; i < fixture.fitted.size(); ++i) {
     const auto ours = classifier.scores(fixture.fitted[i]);
     ASSERT_EQ(ours.size(), fixture.scores[i].size());
@@ -189,6 +201,47 @@ TEST(Contract, RejectsMissingOrMiscountedLabels) {
   expect_error(test::test_model("bad_output_kind.onnx"), "'sueo.output' must be 'probabilities' or 'logits'");
 }
 
+// A second output, named by metadata 'sueo.embedding': the classification carries it, L2-normalised by
+// the server, and the prototypes shipped in metadata are read (normalised too).
+TEST(Contract, AModelWithAnEmbeddingOutput) {
+  const auto model = ClassifierModel::load(test::test_model("embedding.onnx"));
+  EXPECT_EQ(model->embedding_size(), 3);
+  EXPECT_EQ(model->embedding_output(), "emb");
+  EXPECT_EQ(model->scores_output(), "scores");
+  ASSERT_EQ(model->prototypes().size(), 4u);
+  EXPECT_NEAR(model->prototypes()[1][1], 1.0f, 1e-6);  // [0, 2, 0] -> [0, 1, 0]
+  EXPECT_NEAR(model->prototypes()[3][0], std::sqrt(0.5f), 1e-6);
+  Classifier classifier(model);
+  Sequence seq(48);
+  for (size_t f = 0; f < seq.size(); ++f) {
+    seq[f][0] = 0.3f;
+    seq[f][1] = 0.4f;
+    seq[f][3] = 0.9f;  // class 3 wins: mean 0.9 + bias 0.3
+  }
+  const auto result = classifier.classify(seq);
+  EXPECT_EQ(result.top.front().index, 3);
+  ASSERT_EQ(result.embedding.size(), 3u);
+  EXPECT_NEAR(result.embedding[0], 0.6f, 1e-5);  // [0.3, 0.4, 0] / 0.5
+  EXPECT_NEAR(result.embedding[1], 0.8f, 1e-5);
+  EXPECT_NEAR(result.embedding[2], 0.0f, 1e-5);
+  const auto out = classifier.run(seq);
+  EXPECT_EQ(out.embedding, result.embedding);
+  EXPECT_NEAR(out.scores[3], 1.2f, 1e-5);  // probabilities as the model gives them (no softmax asked)
+}
+
+TEST(Contract, AModelWithoutAnEmbeddingStillWorks) {
+  const auto model = ClassifierModel::load(test::test_model("dynamic_logits.onnx"));
+  EXPECT_EQ(model->embedding_size(), 0);
+  EXPECT_TRUE(model->prototypes().empty());
+  Classifier classifier(model);
+  EXPECT_TRUE(classifier.classify(Sequence(10)).embedding.empty());
+}
+
+TEST(Contract, RejectsAnUnnamedSecondOutputAndBadPrototypes) {
+  expect_error(test::test_model("embedding_unnamed.onnx"), "none is the embedding 'embedding'");
+  expect_error(test::test_model("embedding_bad_prototypes.onnx"), "one embedding per label (4)");
+}
+
 // Registered by CMake after tools/train/train.py ran a few steps on a slice of the real data.
 TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   const std::string model_path = test::env("SUEO_TINY_MODEL");
@@ -199,8 +252,11 @@ TEST(TinyTraining, ExportsAModelTheClassifierLoadsWithParity) {
   // train.py's default data: the two shared landmark sets (14 words), plus KSL-77's six words when
   // tools/train/extract_ksl77.sh has written their landmarks.
   const bool ksl77 = test::exists(test::source("build/ksl77/ksl77.npz"));
-  EXPECT_EQ(classifier.model().labels().size(), ksl77 ? 20u : 14u);
-  expect_parity(classifier, test::load_parity(test::env("SUEO_TINY_PARITY")));
+  const bool shared = test::exists(test::keti6());
+  EXPECT_EQ(classifier.model().labels().size(), (shared ? 14u : 0u) + (ksl77 ? 6u : 0u));
+  const auto fixture = test::load_parity(test::env("SUEO_TINY_PARITY"));
+  EXPECT_FALSE(fixture.embeddings.empty()) << "train.py exports an embedding output by default";
+  expect_parity(classifier, fixture);
 }
 
 }  // namespace

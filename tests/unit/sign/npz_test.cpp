@@ -127,7 +127,7 @@ TEST(Npz, AccessorsRefuseTheWrongDtype) {
 }
 
 TEST(Npz, ReadsEverySharedLandmarkSet) {
-  const fs::path root = test::source("../shared/data");
+  const fs::path root = test::shared_data();
   int seen = 0;
   for (const auto& dir : fs::exists(root) ? fs::directory_iterator(root) : fs::directory_iterator()) {
     if (!dir.is_directory()) continue;

@@ -15,6 +15,7 @@ struct ParityFixture {
   std::vector<Sequence> raw;
   std::vector<Sequence> fitted;
   std::vector<std::vector<float>> scores;  // empty when the fixture has no model scores
+  std::vector<std::vector<float>> embeddings;  // empty when the model has no embedding output
   int frames = 0;
   int trim_margin = 0;
 };
@@ -39,14 +40,17 @@ inline ParityFixture load_parity(const std::string& path) {
   fixture.fitted = sequences(a.at("fitted"), {});
   fixture.frames = static_cast<int>(a.at("frames").ints().at(0));
   fixture.trim_margin = static_cast<int>(a.at("trim_margin").ints().at(0));
-  if (a.count("scores")) {
-    const auto& s = a.at("scores");
+  const auto rows = [&](const char* key, std::vector<std::vector<float>>& out) {
+    if (!a.count(key)) return;
+    const auto& s = a.at(key);
     const auto values = s.floats();
     for (size_t i = 0; i < s.shape[0]; ++i) {
-      fixture.scores.emplace_back(values.begin() + static_cast<long>(i * s.shape[1]),
-                                  values.begin() + static_cast<long>((i + 1) * s.shape[1]));
+      out.emplace_back(values.begin() + static_cast<long>(i * s.shape[1]),
+                       values.begin() + static_cast<long>((i + 1) * s.shape[1]));
     }
-  }
+  };
+  rows("scores", fixture.scores);
+  rows("embeddings", fixture.embeddings);
   return fixture;
 }
 
