@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/landmark_options.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "frames/worker_pool.h"
@@ -33,10 +34,12 @@ struct RecognizeOptions {
   double jpeg_quality = 0.7;
   int jobs = 1;
   bool pretty = false;
+  int landmark_every = 1;
+  landmarks::HolisticOptions landmarks;
 };
 
 std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& home) {
-  return {
+  std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md)", set_string(o.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(o.models_dir)},
       {"--fps", "SUEO_FPS", "15", "frames per second taken from a video (the page captures 15); a folder's frames are all used, stamped at this rate", set_double(o.fps, 1, 120, "--fps")},
@@ -45,7 +48,10 @@ std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& ho
       {"--jpeg-quality", "SUEO_JPEG_QUALITY", "0.7", "JPEG quality of video frames, as the page's canvas.toBlob (0–1)", set_double(o.jpeg_quality, 0.05, 1.0, "--jpeg-quality")},
       {"--jobs", "SUEO_JOBS", "1", "inputs processed at once (output stays in input order)", set_int(o.jobs, 1, 64, "--jobs")},
       {"--pretty", "", "", "indented JSON instead of one line per input", set_bool(o.pretty, "--pretty"), true},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "landmarks on every N-th frame, as the server's --landmark-every", set_int(o.landmark_every, 1, 10, "--landmark-every")},
   };
+  for (auto& row : landmark_option_rows(o.landmarks)) table.push_back(std::move(row));
+  return table;
 }
 
 double ms_since(std::chrono::steady_clock::time_point begin) {
@@ -96,7 +102,7 @@ nlohmann::ordered_json recognize_input(const std::string& input, const Recognize
       if (!std::filesystem::exists(input, ec)) throw std::runtime_error(input + ": no such file");
       page = page_frames_of_video(input, o);
     }
-    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context);
+    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context, o.landmark_every);
     const nlohmann::json result = recognition_json(outcome);
     for (const char* key : {"word", "gloss", "score", "top", "reason", "frames", "width", "height", "model"}) {
       if (result.contains(key)) line[key] = result[key];
@@ -159,7 +165,7 @@ int run_recognize(const std::vector<std::string>& args) {
   if (parsed.positional.empty()) throw ConfigError("no video or folder given (see --help)");
   if (options.model.empty()) throw ConfigError("--model is empty: recognition needs a sign model");
 
-  auto models = RecognitionModels::load(options.models_dir, options.model);
+  auto models = RecognitionModels::load(options.models_dir, options.model, options.landmarks);
   models->warm_up();  // as the server does at start, so the first input's timings are not first-call costs
   const auto& inputs = parsed.positional;
   ResultSlots slots(inputs.size());

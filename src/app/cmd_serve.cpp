@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "app/commands.h"
+#include "app/landmark_options.h"
 #include "config.h"
 #include "pipeline/recognizer.h"
 #include "transport/server.h"
@@ -17,12 +18,13 @@ struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
   int landmark_every = 1;  // landmarks on every N-th frame
+  landmarks::HolisticOptions landmarks;
 };
 
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
   const std::string certs = (std::filesystem::path(home) / "certs").string();
   auto turn = [&c](std::string_view text) { c.turn_servers = split_list(text); };
-  return {
+  std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
       {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence (2 halves a stream's CPU; the classifier resamples anyway)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
@@ -52,6 +54,8 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--sequence-seconds", "SUEO_SEQUENCE_SECONDS", "10", "length of one recognition sequence in seconds", set_double(c.sequence_seconds, 0.2, 60, "--sequence-seconds")},
       {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest DataChannel message the page sends (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
   };
+  for (auto& row : landmark_option_rows(m.landmarks)) table.push_back(std::move(row));
+  return table;
 }
 
 // Loads the models once and warms them up (before anything else starts, so a model that does not meet
@@ -61,7 +65,7 @@ std::shared_ptr<const RecognitionModels> load_models(const ModelOptions& options
     std::printf("sueo: no --model: frames are received and decoded, nothing is recognised\n");
     return nullptr;
   }
-  auto models = RecognitionModels::load(options.models_dir, options.model);
+  auto models = RecognitionModels::load(options.models_dir, options.model, options.landmarks);
   const double warm_ms = models->warm_up();
   std::printf("sueo: model %s (%zu words) loaded and warmed up in %.0f ms\n", models->name.c_str(),
               models->classifier->labels().size(), warm_ms);

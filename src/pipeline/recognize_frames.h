@@ -41,8 +41,9 @@ struct FramesOutcome {
 
 // Runs `frames` as one sequence through a fresh FrameStream + Recognizer (a new session's state).
 // Frames that do not decode are dropped and counted as the server counts them (bad_jpeg).
+// `landmark_every` as the server's --landmark-every (Recognizer).
 FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> models, std::vector<JpegFrame> frames,
-                                    frames::WorkerContext& context);
+                                    frames::WorkerContext& context, int landmark_every = 1);
 
 // The `sueo recognize` line for an outcome: word, gloss, score, top, frames {sent, decoded, used,
 // with_pose, with_hands, dropped}, width, height, model, and "ms" {jpeg_decode_median, landmarks_median,

@@ -35,9 +35,10 @@ nlohmann::json no_word(const std::string& reason) { return {{"word", nullptr}, {
 }  // namespace
 
 std::shared_ptr<const RecognitionModels> RecognitionModels::load(const std::string& models_dir,
-                                                                 const std::string& classifier_path) {
+                                                                 const std::string& classifier_path,
+                                                                 const landmarks::HolisticOptions& landmark_options) {
   auto models = std::make_shared<RecognitionModels>();
-  models->landmarks = landmarks::HolisticModels::load(models_dir);
+  models->landmarks = landmarks::HolisticModels::load(models_dir, landmark_options);
   if (!classifier_path.empty()) {
     models->classifier = sign::ClassifierModel::load(classifier_path);
     models->name = std::filesystem::path(classifier_path).stem().string();
