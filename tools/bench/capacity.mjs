@@ -16,7 +16,7 @@
 //   tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100]
 //                        [--landmark-every N] [--model FILE] [--reference 1] [--reference-streams 4]
 //                        [--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildDir, repoRoot, sueoBinary, testCertificate } from '../../tests/lib/sueo-server.mjs';
@@ -82,10 +82,19 @@ function startPinned(cpu, command, args, name) {
   });
 }
 
+// Settings a bench from one address needs, where this server has them: loopback ICE candidates (the
+// load generator offers 127.0.0.1 too), no per-address session cap, no idle timeout between steps.
+function benchSettings() {
+  const help = execFileSync(sueoBinary, ['serve', '--help'], { encoding: 'utf8' });
+  const wanted = [['--ice-loopback', '1'], ['--max-sessions-per-address', '1000'], ['--idle-seconds', '3600']];
+  return wanted.filter(([flag]) => help.includes(flag)).flat();
+}
+
 function startSueo(args, extra) {
   const { cert, key, ca } = testCertificate();
   return startPinned(args.serverCpu, sueoBinary, ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert,
-    '--key', key, '--ca-cert', ca, '--qr', '0', '--workers', '1', '--max-sessions', '256', ...extra], 'sueo serve');
+    '--key', key, '--ca-cert', ca, '--qr', '0', '--workers', '1', '--max-sessions', '256', ...benchSettings(),
+    ...extra], 'sueo serve');
 }
 
 function startReference(args) {

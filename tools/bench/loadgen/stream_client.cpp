@@ -179,6 +179,11 @@ void StreamClient::on_welcome(const nlohmann::json& message) {
   start_peer();
 }
 
+// The page sends the configured rate as it has it: an integer for 15.
+nlohmann::json StreamClient::fps_json() const {
+  return fps_ == std::floor(fps_) ? nlohmann::json(static_cast<int>(fps_)) : nlohmann::json(fps_);
+}
+
 void StreamClient::ping() { send_ws({{"type", "ping"}, {"t0", now_ms()}}); }
 
 void StreamClient::on_pong(const nlohmann::json& message) {
@@ -317,7 +322,7 @@ void StreamClient::pump() {
       if (record.t_start == 0) {
         record.t_start = now;  // T_start: the first frame follows on an ordered channel
         nlohmann::json start = {{"type", "sequence-start"}, {"seq", record.seq},       {"frames", record.planned},
-                                {"fps", fps_}, {"width", settings_.clip->width},
+                                {"fps", fps_json()}, {"width", settings_.clip->width},
                                 {"height", settings_.clip->height}, {"t_start", now}};
         if (settings_.detail) start["detail"] = true;
         peer_->send_text(start.dump());

@@ -80,6 +80,7 @@ class StreamClient : public std::enable_shared_from_this<StreamClient> {
   void on_sequence_message(const nlohmann::json& message);
   void send_ws(const nlohmann::json& message);
   void ping();
+  nlohmann::json fps_json() const;
   void start_peer();
   void fail(const std::string& why);
 
