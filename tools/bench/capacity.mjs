@@ -16,6 +16,7 @@
 //   tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100]
 //                        [--landmark-every N] [--model FILE] [--reference 1] [--reference-streams 4]
 //                        [--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4]
+//                        [--server-args "--hand-recrop tracked --hand-model lite"]   (the ramp's server only)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,12 +27,13 @@ const loadgenBinary = process.env.SUEO_LOADGEN ?? path.join(buildDir, 'sueo-load
 const referenceServer = path.join(repoRoot, 'tools/bench/reference/aiortc_server.py');
 const USAGE = 'usage: tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100] ' +
   '[--landmark-every N] [--model FILE] [--reference 0|1] [--reference-streams 4] [--reference-seconds 20] ' +
-  '[--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4] [--only-reference 1]';
+  '[--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4] [--only-reference 1] [--server-args "--hand-model lite ..."]';
 
 function parseArgs(argv) {
   const a = {
     seconds: 30, start: 1, maxStreams: 12, maxP95: 100, landmarkEvery: null, model: null, reference: true,
     referenceStreams: 4, referenceSeconds: 20, serverCpu: '0', loadgenCpu: '1', clips: null, onlyReference: false,
+    serverArgs: [],
   };
   parseFlags(argv, {
     '--seconds': (v) => { a.seconds = Number(v); },
@@ -47,6 +49,7 @@ function parseArgs(argv) {
     '--loadgen-cpu': (v) => { a.loadgenCpu = v; },
     '--clips': (v) => { a.clips = v; },
     '--only-reference': (v) => { a.onlyReference = v !== '0'; },
+    '--server-args': (v) => { a.serverArgs = v.split(/\s+/).filter(Boolean); },
   }, USAGE);
   return a;
 }
@@ -133,6 +136,7 @@ async function ramp(args) {
   const extra = [];
   if (args.model) extra.push('--model', args.model);
   if (args.landmarkEvery) extra.push('--landmark-every', args.landmarkEvery);
+  extra.push(...args.serverArgs);
   const server = await startSueo(args, extra);
   const rows = [];
   try {
@@ -219,7 +223,8 @@ async function main() {
   const after = loadavg();
   if (rows.length) {
     console.log(`capacity: sueo serve on CPU ${args.serverCpu} (1 worker), sueo-loadgen on CPU ${args.loadgenCpu}, ` +
-      `${args.seconds} s per step, p95 limit ${args.maxP95} ms${args.landmarkEvery ? `, --landmark-every ${args.landmarkEvery}` : ''}`);
+      `${args.seconds} s per step, p95 limit ${args.maxP95} ms${args.landmarkEvery ? `, --landmark-every ${args.landmarkEvery}` : ''}` +
+      `${args.serverArgs.length ? `, server ${args.serverArgs.join(' ')}` : ''}`);
     printRows(rows);
   }
   if (ref) printReference(ref);
@@ -233,6 +238,7 @@ async function main() {
     server_ms_p95: best ? best.server_ms_p95 : null,
     server_ms_p50: best ? best.server_ms_p50 : null,
     landmark_every: Number(args.landmarkEvery ?? 1),
+    server_args: args.serverArgs.join(' '),
     max_p95_ms: args.maxP95,
     seconds: args.seconds,
     rows: rows.map(({ problems, failures, ...r }) => r),
