@@ -7,9 +7,10 @@ pipeline, in one run:
             XNNPACK loses its AVX-512 kernels and runs ~1000× slower);
   landmarks `sueo extract` of every clip, RMS of x, y against the unchanged options on the frames where
             both find the part, and how often the parts' presence agrees;
-  words     `sueo recognize` of every clip with the same classifier: accuracy on all clips and on the
-            held-out test signers (11, 12, 13; the shipped model was trained on everyone but 11, so only
-            signer 11 is truly unseen by it).
+  words     `sueo recognize` of every clip with the same classifier (the page's JPEGs through the
+            server's path) and `sueo eval` of the extracted landmarks: accuracy on all clips and on the
+            held-out test signers (11, 12, 13, models/splits.json; the shipped model was trained on
+            everyone but 11, so only signer 11 is truly unseen by it).
 
     /usr/bin/python3 tools/bench/landmark_candidates.py \\
         --clips '/work/shared/data/ksl77/videos/c0[1347]_*_s[0-9]*.mp4' ... [--variants base,crop,...]
@@ -74,9 +75,9 @@ def speed(sueo, opts, runs):
             "recrops_per_frame": summary.get("hand_recrops_per_frame")}
 
 
-def extract(sueo, opts, clips, out, base_every):
+def extract(sueo, opts, clips, out, base_every, jobs):
     every = base_every * every_of(opts)
-    run([sueo, "extract", "--every", str(every), "--out", out, *landmark_options(opts), *clips])
+    run([sueo, "extract", "--every", str(every), "--jobs", str(jobs), "--out", out, *landmark_options(opts), *clips])
     data = np.load(out)
     return data["X"], data["lengths"]
 
@@ -104,8 +105,24 @@ def landmark_diff(base, variant, step):
     return out
 
 
-def words(sueo, model, opts, clips, vocabulary):
-    proc = subprocess.run([sueo, "recognize", "--model", model, *opts, *clips], capture_output=True, text=True,
+def evaluate(sueo, model, npz, clips, tmp):
+    """`sueo eval` of the variant's landmarks (labels from the file names): all clips and the held-out signers."""
+    data = np.load(npz)
+    names = [os.path.basename(c) for c in clips]
+    labels = np.array([re.match(r"c\d+_(.+)_s\d+_", n).group(1) for n in names])
+    held = np.array([SIGNER.search(n).group(1) in HELD_OUT for n in names])
+    out = {}
+    for key, keep in (("all", np.ones(len(names), bool)), ("held_out", held)):
+        path = os.path.join(tmp, f"eval-{key}.npz")
+        np.savez(path, X=data["X"][keep], lengths=data["lengths"][keep], labels=labels[keep])
+        proc = run([sueo, "eval", "--model", model, "--data", path])
+        summary = json.loads(proc.stdout.strip().splitlines()[-1])
+        out[key] = {"accuracy": summary["accuracy"], "n": summary["n"]}
+    return out
+
+
+def words(sueo, model, opts, clips, vocabulary, jobs):
+    proc = subprocess.run([sueo, "recognize", "--model", model, "--jobs", str(jobs), *opts, *clips], capture_output=True, text=True,
                           env={**os.environ, "SUEO_HOME": REPO})
     lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
     right = {"all": [0, 0], "held_out": [0, 0], "s11": [0, 0]}
@@ -133,6 +150,7 @@ def main():
     parser.add_argument("--clips", nargs="+", required=True, help="videos or globs (KSL-77 names: c<class>_<label>_s<signer>_<id>)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: " + ", ".join(VARIANTS))
     parser.add_argument("--runs", type=int, default=3, help="timed passes of `sueo bench landmarks`")
+    parser.add_argument("--jobs", type=int, default=1, help="clips at once in extract and recognize")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: speed, landmarks, words")
     args = parser.parse_args()
     clips = sorted({f for pattern in args.clips for f in glob.glob(pattern)})
@@ -149,19 +167,21 @@ def main():
             if "speed" not in skip:
                 r.update(speed(args.sueo, opts, args.runs))
             if "landmarks" not in skip:
-                lm = extract(args.sueo, opts, clips, os.path.join(tmp, name + ".npz"), 2)
+                lm = extract(args.sueo, opts, clips, os.path.join(tmp, name + ".npz"), 2, args.jobs)
                 if name == "base":
                     base_landmarks = lm
+                r["eval"] = evaluate(args.sueo, args.model, os.path.join(tmp, name + ".npz"), clips, tmp)
                 if base_landmarks is not None:
                     r["landmarks"] = landmark_diff(base_landmarks, lm, every_of(opts))
             if "words" not in skip:
-                r["words"] = words(args.sueo, args.model, opts, clips, vocabulary)
+                r["words"] = words(args.sueo, args.model, opts, clips, vocabulary, args.jobs)
             results[name] = r
             print(f"{name}: {json.dumps(r)}", file=sys.stderr, flush=True)
     print(f"{len(clips)} clips; load average {open('/proc/loadavg').read().strip()}")
     print("| candidate | frame ms (wall / CPU) | CPU ms per received frame | re-crops/frame "
-          "| RMS x,y pose / left / right | presence agree | words all | held-out 11–13 | signer 11 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| RMS x,y pose / left / right | presence agree | recognize: all / held-out 11–13 / signer 11 "
+          "| eval: all / held-out |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         lm = r.get("landmarks", {})
         fmt = lambda v, d=4: "-" if v is None else f"{v:.{d}f}"
@@ -169,9 +189,12 @@ def main():
         agree = " / ".join(fmt(lm.get(p, {}).get("presence_agree"), 3) for p in ("pose", "left", "right")) if lm else "-"
         w = r.get("words", {})
         acc = lambda k: f"{w[k]['right']}/{w[k]['clips']}" if k in w else "-"
+        e = r.get("eval", {})
+        ev = lambda k: f"{round(e[k]['accuracy'] * e[k]['n'])}/{e[k]['n']}" if k in e else "-"
         print(f"| {name} ({r['options']}) | {fmt(r.get('frame_ms'), 2)} / {fmt(r.get('frame_cpu_ms'), 2)} "
               f"| {fmt(r.get('per_stream_frame_cpu_ms'), 2)} "
-              f"| {fmt(r.get('recrops_per_frame'), 2)} | {rms} | {agree} | {acc('all')} | {acc('held_out')} | {acc('s11')} |")
+              f"| {fmt(r.get('recrops_per_frame'), 2)} | {rms} | {agree} | {acc('all')} / {acc('held_out')} / {acc('s11')} "
+              f"| {ev('all')} / {ev('held_out')} |")
     print(json.dumps({"bench": "landmark_candidates", "clips": len(clips), "results": results,
                       "loadavg": open('/proc/loadavg').read().strip()}))
 
