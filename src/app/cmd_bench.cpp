@@ -133,9 +133,10 @@ int bench_landmarks(const std::vector<std::string>& args) {
         {"hand_recrop_ms_median", quantile(rows[2].v, 0.5)},
         {"hand_landmarks_ms_median", quantile(rows[3].v, 0.5)},
         {"hand_recrops_per_frame", recrops_per_frame},
-        {"options", {{"pose_model", landmark_options.lite_pose ? "lite" : "full"},
-                     {"hand_model", landmark_options.lite_hands ? "lite" : "full"},
-                     {"hand_recrop", landmark_options.track_hands ? "tracked" : "always"}}},
+        // Flat, so the line stays one object without nesting (readers take the text from the last '{').
+        {"pose_model", landmark_options.lite_pose ? "lite" : "full"},
+        {"hand_model", landmark_options.lite_hands ? "lite" : "full"},
+        {"hand_recrop", landmark_options.track_hands ? "tracked" : "always"},
         {"reference_ms_median", ref_median > 0 ? nlohmann::json(ref_median) : nlohmann::json(nullptr)},
         {"ratio",
          ref_median > 0 ? nlohmann::json(quantile(total, 0.5) / ref_median) : nlohmann::json(nullptr)}};
