@@ -38,6 +38,9 @@ VARIANTS = {
     "lite_pose": ["--pose-model", "lite"],
     "lite_both": ["--pose-model", "lite", "--hand-model", "lite"],
     "lite_track": ["--pose-model", "lite", "--hand-model", "lite", "--hand-recrop", "tracked"],
+    # Together: what the capacity bench runs as the cheaper server.
+    "every2_track": ["--landmark-every", "2", "--hand-recrop", "tracked"],
+    "every2_track_lite_hands": ["--landmark-every", "2", "--hand-recrop", "tracked", "--hand-model", "lite"],
 }
 HELD_OUT = {"11", "12", "13"}
 SIGNER = re.compile(r"_s(\d+)_")
