@@ -17,7 +17,7 @@ namespace {
 struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
-  int landmark_every = 1;  // landmarks on every N-th frame
+  int landmark_every = 2;  // landmarks on every N-th frame
   landmarks::HolisticOptions landmarks;
 };
 
@@ -27,7 +27,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
   std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
-      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence (2 halves a stream's CPU; the classifier resamples anyway)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "2", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU with the same words on the KSL-77 clips (src/landmarks/HOLISTIC.md); 1: every frame", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
