@@ -7,27 +7,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkg_version=0.5.1675471629
 pkg=node_modules/@mediapipe/holistic
+hands_version=0.4.1675469240
+hands_pkg=node_modules/@mediapipe/hands
 
 if (cd models && sha256sum --quiet --status -c SHA256SUMS 2>/dev/null); then
   echo "models: all $(wc -l <models/SHA256SUMS) files present and valid"
   exit 0
 fi
 
-if [[ ! -f $pkg/package.json ]]; then
+if [[ ! -f $pkg/package.json || ! -f $hands_pkg/package.json ]]; then
   echo "models: $pkg missing, running npm ci"
   npm ci --no-audit --no-fund
 fi
 
-# The package ships pose_landmark_full.tflite as a file; the other models live inside the emscripten
+# The package ships pose_landmark_full.tflite (and _lite) as files; the other models live inside the emscripten
 # packed file holistic_solution_packed_assets.data at the byte ranges its loader script lists in
 # loadPackage({"files":[{"filename","start","end"}, ...]}).
-PKG=$pkg PKG_VERSION=$pkg_version node - <<'JS'
+PKG=$pkg PKG_VERSION=$pkg_version HANDS_PKG=$hands_pkg HANDS_VERSION=$hands_version node - <<'JS'
 const fs = require('fs');
 const path = require('path');
 const pkg = process.env.PKG;
-const version = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')).version;
-if (version !== process.env.PKG_VERSION) {
-  throw new Error(`${pkg} is version ${version}, want ${process.env.PKG_VERSION} (run npm ci)`);
+for (const [dir, want] of [[pkg, process.env.PKG_VERSION], [process.env.HANDS_PKG, process.env.HANDS_VERSION]]) {
+  const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  if (version !== want) throw new Error(`${dir} is version ${version}, want ${want} (run npm ci)`);
 }
 const wanted = ['pose_detection', 'hand_landmark_full', 'hand_recrop', 'palm_detection_full',
                 'face_detection_short_range', 'face_landmark'];
@@ -50,6 +52,10 @@ for (const stem of wanted) {
   write(stem + '.tflite', data.subarray(entry.start, entry.end));
 }
 write('pose_landmark_full.tflite', fs.readFileSync(path.join(pkg, 'pose_landmark_full.tflite')));
+// The cheaper options (--pose-model lite, --hand-model lite): MediaPipe's model_complexity 0 models, as
+// files in the packages (@mediapipe/hands, Apache-2.0, for the hand one: holistic ships no lite hand).
+write('pose_landmark_lite.tflite', fs.readFileSync(path.join(pkg, 'pose_landmark_lite.tflite')));
+write('hand_landmark_lite.tflite', fs.readFileSync(path.join(process.env.HANDS_PKG, 'hand_landmark_lite.tflite')));
 JS
 
 if ! (cd models && sha256sum -c SHA256SUMS); then

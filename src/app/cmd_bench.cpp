@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/landmark_options.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "landmarks/holistic.h"
@@ -44,7 +45,8 @@ int bench_landmarks(const std::vector<std::string>& args) {
   std::string models_dir = home + "/models";
   int runs = 5, every = 2, threads = 1;
   bool json = false, reference = true;
-  const std::vector<Option> table = {
+  landmarks::HolisticOptions landmark_options;
+  std::vector<Option> table = {
       {"--clip", "", clip, "video to run on", set_string(clip)},
       {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models", set_string(models_dir)},
       {"--runs", "", "5", "timed passes over the clip (after one warm-up pass)",
@@ -57,6 +59,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
       {"--json", "", "", "print a JSON summary as the last line", [&json](std::string_view) { json = true; },
        true},
   };
+  for (auto& row : landmark_option_rows(landmark_options)) table.push_back(std::move(row));
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
     std::printf("%s", format_help("sueo bench landmarks [options]", table).c_str());
@@ -65,7 +68,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
   std::vector<VideoFrame> frames;
   decode_video(clip, every, [&](const VideoFrame& f) { frames.push_back(f); });
   if (frames.empty()) throw std::runtime_error(clip + ": no frames");
-  const auto models = landmarks::HolisticModels::load(models_dir);
+  const auto models = landmarks::HolisticModels::load(models_dir, landmark_options);
   landmarks::HolisticTracker tracker(models, threads);
 
   std::vector<landmarks::StageTimes> times;
@@ -99,7 +102,13 @@ int bench_landmarks(const std::vector<std::string>& args) {
       {"frame total", total},
       {"frame total, thread CPU time", column([](const auto& t) { return t.total_cpu_ms; })},
   };
-  std::printf("clip %s: %zu frames × %d runs, %d thread(s)\n", clip.c_str(), frames.size(), runs, threads);
+  std::printf("clip %s: %zu frames × %d runs, %d thread(s); pose %s, hands %s, hand re-crop %s\n", clip.c_str(),
+              frames.size(), runs, threads, landmark_options.lite_pose ? "lite" : "full",
+              landmark_options.lite_hands ? "lite" : "full", landmark_options.track_hands ? "tracked" : "always");
+  double recrops = 0;
+  for (const auto& t : times) recrops += t.hand_recrops;
+  const double recrops_per_frame = times.empty() ? 0 : recrops / static_cast<double>(times.size());
+  std::printf("hand re-crop model runs per frame: %.2f\n", recrops_per_frame);
   std::printf("%-38s %8s %8s %6s\n", "stage", "median", "p90", "n");
   for (const auto& r : rows)
     std::printf("%-38s %8.2f %8.2f %6zu\n", r.name, quantile(r.v, 0.5), quantile(r.v, 0.9), r.v.size());
@@ -123,6 +132,11 @@ int bench_landmarks(const std::vector<std::string>& args) {
         {"pose_landmarks_ms_median", quantile(rows[1].v, 0.5)},
         {"hand_recrop_ms_median", quantile(rows[2].v, 0.5)},
         {"hand_landmarks_ms_median", quantile(rows[3].v, 0.5)},
+        {"hand_recrops_per_frame", recrops_per_frame},
+        // Flat, so the line stays one object without nesting (readers take the text from the last '{').
+        {"pose_model", landmark_options.lite_pose ? "lite" : "full"},
+        {"hand_model", landmark_options.lite_hands ? "lite" : "full"},
+        {"hand_recrop", landmark_options.track_hands ? "tracked" : "always"},
         {"reference_ms_median", ref_median > 0 ? nlohmann::json(ref_median) : nlohmann::json(nullptr)},
         {"ratio",
          ref_median > 0 ? nlohmann::json(quantile(total, 0.5) / ref_median) : nlohmann::json(nullptr)}};

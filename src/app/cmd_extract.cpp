@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/landmark_options.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "landmarks/holistic.h"
@@ -80,7 +81,8 @@ std::vector<Extracted> extract_all(const std::shared_ptr<const landmarks::Holist
 int run_extract(const std::vector<std::string>& args) {
   std::string out, models_dir = project_home() + "/models";
   int every = 1, jobs = 1;
-  const std::vector<Option> table = {
+  landmarks::HolisticOptions landmark_options;
+  std::vector<Option> table = {
       {"--out", "", "", "the .npz file to write (required)", set_string(out)},
       {"--models", "SUEO_MODELS", models_dir, "folder of the .tflite models (models/fetch.sh)",
        set_string(models_dir)},
@@ -88,6 +90,7 @@ int run_extract(const std::vector<std::string>& args) {
        set_int(every, 1, 1000, "--every")},
       {"--jobs", "", "1", "videos processed at once, one thread each", set_int(jobs, 1, 256, "--jobs")},
   };
+  for (auto& row : landmark_option_rows(landmark_options)) table.push_back(std::move(row));
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
     std::printf("%s", format_help("sueo extract VIDEO... --out FILE.npz [options]", table).c_str());
@@ -96,7 +99,7 @@ int run_extract(const std::vector<std::string>& args) {
   if (parsed.positional.empty()) throw ConfigError("no video given");
   if (out.empty()) throw ConfigError("--out is required");
 
-  const auto models = landmarks::HolisticModels::load(models_dir);
+  const auto models = landmarks::HolisticModels::load(models_dir, landmark_options);
   const auto results = extract_all(models, parsed.positional, every, jobs);
   size_t longest = 0;
   std::vector<int32_t> lengths;

@@ -20,6 +20,7 @@
 
 #include "app/commands.h"
 #include "app/sign_options.h"
+#include "app/landmark_options.h"
 #include "app/video_decode.h"
 #include "config.h"
 #include "frames/worker_pool.h"
@@ -40,6 +41,8 @@ struct RecognizeOptions {
   double jpeg_quality = 0.7;
   int jobs = 1;
   bool pretty = false;
+  int landmark_every = 1;
+  landmarks::HolisticOptions landmarks;
   double max_seconds = 0;  // 0: any length
   bool vtt = false;        // spot: WebVTT instead of JSON
   std::string out_dir;     // spot --vtt with several videos: one .vtt each, here
@@ -53,7 +56,7 @@ struct TooLong : std::runtime_error {
 };
 
 std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& home) {
-  return {
+  std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md)", set_string(o.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(o.models_dir)},
       {"--fps", "SUEO_FPS", "15", "frames per second taken from a video (the page captures 15); a folder's frames are all used, stamped at this rate", set_double(o.fps, 1, 120, "--fps")},
@@ -64,7 +67,10 @@ std::vector<Option> recognize_options(RecognizeOptions& o, const std::string& ho
       {"--pretty", "", "", "indented JSON instead of one line per input", set_bool(o.pretty, "--pretty"), true},
       {"--max-seconds", "SUEO_MAX_SECONDS", "0", "refuse videos longer than this (0: any length)", set_double(o.max_seconds, 0, 86400, "--max-seconds")},
       {"--store", "SUEO_STORE", store::default_store_path(), "taught words (sueo vocab; none when the file is absent)", set_string(o.store)},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "landmarks on every N-th frame, as the server's --landmark-every", set_int(o.landmark_every, 1, 10, "--landmark-every")},
   };
+  for (auto& row : landmark_option_rows(o.landmarks)) table.push_back(std::move(row));
+  return table;
 }
 
 std::vector<Option> spot_options(RecognizeOptions& o, const std::string& home) {
@@ -176,7 +182,7 @@ nlohmann::ordered_json recognize_input(const std::string& input, const Recognize
       page = page_frames_of_video(input, o);
     }
     const double first_ms = page.frames.front().capture_ms, last_ms = page.frames.back().capture_ms;
-    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context, teaching);
+    const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(page.frames), context, o.landmark_every, teaching);
     const nlohmann::json result = recognition_json(outcome);
     if (spot) {
       fill_spot(line, outcome, first_ms, last_ms);
@@ -265,7 +271,7 @@ int run_inputs(const std::vector<std::string>& inputs, const RecognizeOptions& o
   if (options.vtt && inputs.size() > 1 && options.out_dir.empty()) {
     throw ConfigError("--vtt with several videos needs --out-dir (one .vtt file each)");
   }
-  auto models = RecognitionModels::load(options.models_dir, options.model);
+  auto models = RecognitionModels::load(options.models_dir, options.model, options.landmarks);
   models->spotter = options.spotter;
   models->decision = options.decision;
   models->warm_up();  // as the server does at start, so the first input's timings are not first-call costs

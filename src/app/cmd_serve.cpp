@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/sign_options.h"
+#include "app/landmark_options.h"
 #include "config.h"
 #include "pipeline/model_holder.h"
 #include "pipeline/recognizer.h"
@@ -21,7 +22,8 @@ namespace {
 struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
-  int landmark_every = 1;  // landmarks on every N-th frame
+  int landmark_every = 2;  // landmarks on every N-th frame
+  landmarks::HolisticOptions landmarks;
   SpotterSettings spotter;
   DecisionSettings decision;
   // Teaching (docs/teach.md).
@@ -37,7 +39,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
       {"--store", "SUEO_STORE", store::default_store_path(), "taught words (SQLite, created when the first word is taught)", set_string(m.store)},
       {"--teach-token", "SUEO_TEACH_TOKEN", "", "token that allows teaching, renaming and deleting words and swapping the model; empty: a random one, printed at start", set_string(m.teach_token)},
-      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence (2 halves a stream's CPU; the classifier resamples anyway)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "2", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU with the same words on the KSL-77 clips (src/landmarks/HOLISTIC.md); 1: every frame", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
@@ -75,6 +77,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--sequence-seconds", "SUEO_SEQUENCE_SECONDS", "10", "length of one recognition sequence in seconds", set_double(c.sequence_seconds, 0.2, 60, "--sequence-seconds")},
       {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest DataChannel message the page sends (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
   };
+  for (auto& row : landmark_option_rows(m.landmarks)) table.push_back(std::move(row));
   return with_options(with_options(table, spotter_options(m.spotter)), decision_options(m.decision));
 }
 
@@ -85,7 +88,7 @@ std::shared_ptr<const RecognitionModels> load_models(const ModelOptions& options
     std::printf("sueo: no --model: frames are received and decoded, nothing is recognised\n");
     return nullptr;
   }
-  auto models = RecognitionModels::load(options.models_dir, options.model);
+  auto models = RecognitionModels::load(options.models_dir, options.model, options.landmarks);
   models->spotter = options.spotter;
   models->decision = options.decision;
   const double warm_ms = models->warm_up();

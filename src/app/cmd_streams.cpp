@@ -37,7 +37,8 @@ int render(const std::vector<std::string>& args, const std::string& home) {
   return 0;
 }
 
-nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& models, bool trace) {
+// `every` N > 1: only every N-th frame (frame i with i % N == 0), as `sueo serve --landmark-every N`.
+nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& models, bool trace, int every) {
   SignReader reader(models.classifier, models.spotter, models.decision);
   nlohmann::json answers = nlohmann::json::array();
   nlohmann::json speeds = nlohmann::json::array(), signing = nlohmann::json::array();
@@ -53,7 +54,7 @@ nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& m
     answers.push_back(j);
   };
   sign::Frame frame;
-  for (size_t i = 0; i < stream.t_ms.size(); ++i) {
+  for (size_t i = 0; i < stream.t_ms.size(); i += static_cast<size_t>(every)) {
     std::copy_n(stream.values.begin() + static_cast<long>(i * sign::kFrameValues), sign::kFrameValues, frame.begin());
     if (auto a = reader.add(frame, {0, static_cast<uint32_t>(i)}, stream.t_ms[i], stream.aspect)) keep(*a);
     if (trace) {
@@ -73,11 +74,13 @@ nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& m
 int read(const std::vector<std::string>& args, const std::string& home) {
   std::string model;
   bool trace = false;
+  int every = 1;
   SpotterSettings spotter;
   DecisionSettings decision;
   std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX)", set_string(model)},
       {"--trace", "", "", "add each frame's hand speed and signing state", set_bool(trace, "--trace"), true},
+      {"--landmark-every", "", "1", "read every N-th frame only, as sueo serve --landmark-every N", set_int(every, 1, 10, "--landmark-every")},
   };
   table = with_options(with_options(table, spotter_options(spotter)), decision_options(decision));
   const auto parsed = parse_options(table, args);
@@ -91,7 +94,7 @@ int read(const std::vector<std::string>& args, const std::string& home) {
   models.decision = decision;
   for (const auto& path : parsed.positional) {
     for (const auto& stream : read_streams(path).streams) {
-      std::printf("%s\n", read_one(stream, models, trace).dump().c_str());
+      std::printf("%s\n", read_one(stream, models, trace, every).dump().c_str());
     }
   }
   return 0;

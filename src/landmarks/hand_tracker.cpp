@@ -122,7 +122,7 @@ bool keep_tracking(const HandLandmarks& prev, const NormRect& prev_rect, const N
 }
 
 std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb,
-                                                  ImageSize image, const HandFromPose& pose,
+                                                  ImageSize image, const HandFromPose& pose, bool track,
                                                   StageTimes* times) {
   // hand_visibility_from_hand_landmarks_from_pose.pbtxt: no hand unless the pose sees the wrist.
   if (!(pose.wrist.visibility > mp::kHandWristVisibilityThreshold)) {
@@ -132,12 +132,17 @@ std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& land
   auto start = Clock::now();
   const NormRect from_pose =
       transform_rect(hand_rect_from_pose(pose, image), mp::kHandFromPoseTransform, image);
-  const NormRect recropped = recrop_rect(recrop, rgb, image, from_pose);
-  NormRect roi = recropped;
+  std::optional<NormRect> prev_rect;
   if (prev_) {
-    const NormRect prev_rect =
-        transform_rect(hand_rect_from_landmarks(*prev_, image), mp::kHandFromLandmarksTransform, image);
-    if (keep_tracking(*prev_, prev_rect, recropped, image)) roi = prev_rect;
+    prev_rect = transform_rect(hand_rect_from_landmarks(*prev_, image), mp::kHandFromLandmarksTransform, image);
+  }
+  NormRect roi;
+  if (track && prev_rect && keep_tracking(*prev_, *prev_rect, from_pose, image)) {
+    roi = *prev_rect;  // the tracked ROI agrees with where the pose puts the hand: no re-crop needed
+  } else {
+    const NormRect recropped = recrop_rect(recrop, rgb, image, from_pose);
+    roi = prev_rect && keep_tracking(*prev_, *prev_rect, recropped, image) ? *prev_rect : recropped;
+    if (times) ++times->hand_recrops;
   }
   if (times) times->hand_recrop_ms += ms_since(start);
 

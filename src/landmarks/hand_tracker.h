@@ -31,8 +31,11 @@ class HandTracker {
  public:
   // `recrop`: hand_recrop.tflite; `landmark`: hand_landmark_full.tflite loaded with the outputs
   // {"Identity" (21 × xyz), "Identity_1" (hand flag)}. Returns the hand, or nullopt.
+  // `track`: skip the re-crop model while the ROI from the last frame's hand passes MediaPipe's own
+  // tracking test against the pose's hand rect (HolisticOptions::track_hands); otherwise, and always
+  // when `track` is false, the graph as MediaPipe runs it.
   std::optional<HandLandmarks> process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb,
-                                       ImageSize image, const HandFromPose& pose, StageTimes* times);
+                                       ImageSize image, const HandFromPose& pose, bool track, StageTimes* times);
   void reset() { prev_.reset(); }
 
  private:

@@ -31,14 +31,16 @@ HandFromPose hand_points(const PoseLandmarks& pose, int wrist, int pinky, int in
 
 }  // namespace
 
-std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& dir) {
+std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& dir, const HolisticOptions& options) {
   auto m = std::make_shared<HolisticModels>();
+  m->options = options;
   m->pose_detection = Model::load(dir + "/pose_detection.tflite");
-  // Segmentation and world landmarks are not used: pruning them saves ~5 ms a frame.
-  m->pose_landmark =
-      Model::load(dir + "/pose_landmark_full.tflite", {"Identity", "Identity_1", "Identity_3"});
+  // Segmentation and world landmarks are not used: pruning them saves ~5 ms a frame. The lite models
+  // have the same inputs and outputs as the full ones.
+  const std::string pose = options.lite_pose ? "lite" : "full", hand = options.lite_hands ? "lite" : "full";
+  m->pose_landmark = Model::load(dir + "/pose_landmark_" + pose + ".tflite", {"Identity", "Identity_1", "Identity_3"});
   m->hand_recrop = Model::load(dir + "/hand_recrop.tflite");
-  m->hand_landmark = Model::load(dir + "/hand_landmark_full.tflite", {"Identity", "Identity_1"});
+  m->hand_landmark = Model::load(dir + "/hand_landmark_" + hand + ".tflite", {"Identity", "Identity_1"});
   return m;
 }
 
@@ -83,12 +85,13 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
       out.values[4 * i + 3] = lm.visibility;
     }
     // hand_landmarks_left_and_right_cpu.pbtxt
+    const bool track = models_->options.track_hands;
     const auto left =
         left_.process(hand_recrop_, hand_landmark_, rgb, image,
-                      hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), times);
+                      hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), track, times);
     const auto right =
         right_.process(hand_recrop_, hand_landmark_, rgb, image,
-                       hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), times);
+                       hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), track, times);
     if (left) {
       out.left_hand = true;
       put_hand(out, kLeftHandOffset, *left);

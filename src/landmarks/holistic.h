@@ -27,12 +27,22 @@ constexpr int kFrameValues = 258;
 constexpr int kLeftHandOffset = 132;
 constexpr int kRightHandOffset = 195;
 
-// The four models' weights. Immutable; any thread.
+// Cheaper ways through a frame (issue 10), each measured for speed and for accuracy against MediaPipe
+// and on recognition in HOLISTIC.md. The defaults are MediaPipe Holistic's own graph and models.
+struct HolisticOptions {
+  bool lite_pose = false;    // pose_landmark_lite.tflite (MediaPipe's model_complexity 0) for the pose
+  bool lite_hands = false;   // hand_landmark_lite.tflite (from @mediapipe/hands) for both hands
+  bool track_hands = false;  // no hand_recrop while the hand tracked from the last frame agrees with the pose
+};
+
+// The four models' weights and the options they were loaded for. Immutable; any thread.
 struct HolisticModels {
   std::shared_ptr<const Model> pose_detection, pose_landmark, hand_recrop, hand_landmark;
-  // Loads pose_detection, pose_landmark_full, hand_recrop and hand_landmark_full from `models_dir`
-  // (the files models/fetch.sh extracts). Throws std::runtime_error naming a missing or bad file.
-  static std::shared_ptr<const HolisticModels> load(const std::string& models_dir);
+  HolisticOptions options;
+  // Loads pose_detection, pose_landmark_full (or _lite), hand_recrop and hand_landmark_full (or _lite)
+  // from `models_dir` (the files models/fetch.sh extracts). Throws std::runtime_error naming a missing
+  // or bad file.
+  static std::shared_ptr<const HolisticModels> load(const std::string& models_dir, const HolisticOptions& options = {});
 };
 
 struct FrameLandmarks {

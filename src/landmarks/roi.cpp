@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <cstring>
 #include <stdexcept>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sueo::landmarks {
 
@@ -17,23 +22,16 @@ constexpr float kPi = std::numbers::pi_v<float>;
 // instead, half a tensor pixel off. The golden test measures which one matches the reference.
 constexpr bool kSampleAtPixelCentres = true;
 
-// Bilinear sample of all three channels at continuous pixel index (x, y) into out[0..2] (0–255).
-inline void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bool zero_border,
-                       float out[3]) {
+// Bilinear sample of all three channels at continuous pixel index (x, y) into out[0..2] (0–255), for
+// samples near or past the border (taps outside the image are 0 or the edge pixel).
+void sample_rgb_border(const uint8_t* rgb, ImageSize image, float x, float y, bool zero_border, float out[3]) {
   const float xf = std::floor(x), yf = std::floor(y);
-  const int x0 = static_cast<int>(xf), y0 = static_cast<int>(yf);
   const float fx = x - xf, fy = y - yf;
+  // Far outside (a wild ROI): every tap is outside; clamp before converting to int (fmax/fmin also
+  // turn a NaN into the lower bound).
+  const int x0 = static_cast<int>(std::fmin(std::fmax(xf, -2.0f), static_cast<float>(image.width) + 1.0f));
+  const int y0 = static_cast<int>(std::fmin(std::fmax(yf, -2.0f), static_cast<float>(image.height) + 1.0f));
   const size_t row = static_cast<size_t>(image.width) * 3;
-  if (x0 >= 0 && y0 >= 0 && x0 + 1 < image.width && y0 + 1 < image.height) {
-    // Fast path, all four taps inside the image: most samples of every crop.
-    const uint8_t* p = rgb + y0 * row + static_cast<size_t>(x0) * 3;
-    for (int ch = 0; ch < 3; ++ch) {
-      const float top = p[ch] + (p[ch + 3] - p[ch]) * fx;
-      const float bottom = p[row + ch] + (p[row + ch + 3] - p[row + ch]) * fx;
-      out[ch] = top + (bottom - top) * fy;
-    }
-    return;
-  }
   const float weights[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
   const int xs[4] = {x0, x0 + 1, x0, x0 + 1};
   const int ys[4] = {y0, y0, y0 + 1, y0 + 1};
@@ -50,6 +48,32 @@ inline void sample_rgb(const uint8_t* rgb, ImageSize image, float x, float y, bo
     out[1] += weights[k] * p[1];
     out[2] += weights[k] * p[2];
   }
+}
+
+// One pixel's three channels bilinear-sampled inside the image and mapped to the tensor's range:
+// out[0..2] (out[3] is written too and overwritten by the next pixel). `p` is the top-left tap.
+inline void lerp_pixel(const uint8_t* p, size_t row, float fx, float fy, float scale, float lo, float* out) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  auto load = [zero](const uint8_t* at) {
+    int32_t bytes;
+    std::memcpy(&bytes, at, 4);
+    const __m128i b = _mm_unpacklo_epi8(_mm_cvtsi32_si128(bytes), zero);
+    return _mm_cvtepi32_ps(_mm_unpacklo_epi16(b, zero));
+  };
+  const __m128 tl = load(p), tr = load(p + 3), bl = load(p + row), br = load(p + row + 3);
+  const __m128 vx = _mm_set1_ps(fx), vy = _mm_set1_ps(fy);
+  const __m128 top = _mm_add_ps(tl, _mm_mul_ps(_mm_sub_ps(tr, tl), vx));
+  const __m128 bottom = _mm_add_ps(bl, _mm_mul_ps(_mm_sub_ps(br, bl), vx));
+  const __m128 value = _mm_add_ps(top, _mm_mul_ps(_mm_sub_ps(bottom, top), vy));
+  _mm_storeu_ps(out, _mm_add_ps(_mm_mul_ps(value, _mm_set1_ps(scale)), _mm_set1_ps(lo)));
+#else
+  for (int ch = 0; ch < 3; ++ch) {
+    const float top = p[ch] + static_cast<float>(p[ch + 3] - p[ch]) * fx;
+    const float bottom = p[row + ch] + static_cast<float>(p[row + ch + 3] - p[row + ch]) * fx;
+    out[ch] = (top + (bottom - top) * fy) * scale + lo;
+  }
+#endif
 }
 
 }  // namespace
@@ -142,19 +166,46 @@ Letterbox crop_to_tensor(const uint8_t* rgb, ImageSize image, const NormRect* ro
   float* dst = out.data();
   // Source position of tensor pixel (u, v): an affine map, stepped by (c·w/W, s·w/W) along a row.
   const float step_x = c * w / spec.width, step_y = s * w / spec.width;
+  // Inside the image all four taps of a sample are in [0, width-1) × [0, height-1): test that on the
+  // sample position itself and take the border path only where it fails. The inside path lerps the
+  // three channels of a pixel at once (SSE2, baseline on x86-64), with the same operations in the same
+  // order as the scalar lerp, so the tensor is bit for bit the same; it loads 4 bytes per tap, so the
+  // sample whose last tap is the image's last pixel takes the border path too.
+  const float x_limit = static_cast<float>(image.width - 1), y_limit = static_cast<float>(image.height - 1);
+  const size_t row = static_cast<size_t>(image.width) * 3;
+  const float* const end = out.data() + out.size();
   for (int v = 0; v < spec.height; ++v) {
     const float dy = ((v + offset) / spec.height - 0.5f) * h;
     const float dx0 = (offset / spec.width - 0.5f) * w;
     const float x_row = cx + c * dx0 - s * dy - offset;
     const float y_row = cy + s * dx0 + c * dy - offset;
-    for (int u = 0; u < spec.width; ++u) {
+    for (int u = 0; u < spec.width; ++u, dst += 3) {
       const float x = x_row + step_x * u;
       const float y = y_row + step_y * u;
+      const bool inside = x >= 0.0f && y >= 0.0f && x < x_limit && y < y_limit &&
+                          !(x >= x_limit - 1.0f && y >= y_limit - 1.0f);
+      if (inside && dst + 4 <= end) {
+        const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);  // x, y ≥ 0: truncation is floor
+        const uint8_t* p = rgb + static_cast<size_t>(y0) * row + static_cast<size_t>(x0) * 3;
+        lerp_pixel(p, row, x - static_cast<float>(x0), y - static_cast<float>(y0), scale, spec.lo, dst);
+        continue;
+      }
       float px[3];
-      sample_rgb(rgb, image, x, y, spec.zero_border, px);
-      *dst++ = px[0] * scale + spec.lo;
-      *dst++ = px[1] * scale + spec.lo;
-      *dst++ = px[2] * scale + spec.lo;
+      if (inside) {
+        const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+        const float fx = x - static_cast<float>(x0), fy = y - static_cast<float>(y0);
+        const uint8_t* p = rgb + static_cast<size_t>(y0) * row + static_cast<size_t>(x0) * 3;
+        for (int ch = 0; ch < 3; ++ch) {
+          const float top = p[ch] + static_cast<float>(p[ch + 3] - p[ch]) * fx;
+          const float bottom = p[row + ch] + static_cast<float>(p[row + ch + 3] - p[row + ch]) * fx;
+          px[ch] = top + (bottom - top) * fy;
+        }
+      } else {
+        sample_rgb_border(rgb, image, x, y, spec.zero_border, px);
+      }
+      dst[0] = px[0] * scale + spec.lo;
+      dst[1] = px[1] * scale + spec.lo;
+      dst[2] = px[2] * scale + spec.lo;
     }
   }
   return pad;

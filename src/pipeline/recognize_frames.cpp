@@ -75,12 +75,13 @@ nlohmann::json number_at(const nlohmann::json& j, std::initializer_list<const ch
 }  // namespace
 
 FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> models, std::vector<JpegFrame> frames,
-                                    frames::WorkerContext& context, std::shared_ptr<const TeachingHooks> teaching) {
+                                    frames::WorkerContext& context, int landmark_every,
+                                    std::shared_ptr<const TeachingHooks> teaching) {
   if (frames.empty()) throw std::invalid_argument("no frames to recognise");
   FramesOutcome out;
   out.sent = static_cast<uint32_t>(frames.size());
   // A session's stream with the server's consumer: FrameStream decodes, the Recognizer does the rest.
-  FrameStream stream(std::make_unique<TimedConsumer>(std::make_unique<Recognizer>(std::move(models), RecognizerSinks{}, 1, std::move(teaching)),
+  FrameStream stream(std::make_unique<TimedConsumer>(std::make_unique<Recognizer>(std::move(models), RecognizerSinks{}, landmark_every, std::move(teaching)),
                                                      out.landmarks_total_ms));
   const auto begin = std::chrono::steady_clock::now();
   stream.start({kSeq, out.sent, SequenceMode::kWindow});

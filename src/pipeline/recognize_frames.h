@@ -41,9 +41,10 @@ struct FramesOutcome {
 
 // Runs `frames` as one sequence through a fresh FrameStream + Recognizer (a new session's state).
 // Frames that do not decode are dropped and counted as the server counts them (bad_jpeg).
-// `teaching` (optional): taught words join the decision, as in the server (docs/teach.md).
+// `landmark_every` as the server's --landmark-every (Recognizer). `teaching` (optional): taught words
+// join the decision, as in the server (docs/teach.md).
 FramesOutcome recognize_jpeg_frames(std::shared_ptr<const RecognitionModels> models, std::vector<JpegFrame> frames,
-                                    frames::WorkerContext& context,
+                                    frames::WorkerContext& context, int landmark_every = 1,
                                     std::shared_ptr<const TeachingHooks> teaching = nullptr);
 
 // The `sueo recognize` line for an outcome: word, gloss, score, top, words (every named sign's word, in

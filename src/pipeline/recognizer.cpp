@@ -34,9 +34,10 @@ nlohmann::json points(const landmarks::FrameLandmarks& f, bool present, int offs
 }  // namespace
 
 std::shared_ptr<RecognitionModels> RecognitionModels::load(const std::string& models_dir,
-                                                           const std::string& classifier_path) {
+                                                           const std::string& classifier_path,
+                                                           const landmarks::HolisticOptions& landmark_options) {
   auto models = std::make_shared<RecognitionModels>();
-  models->landmarks = landmarks::HolisticModels::load(models_dir);
+  models->landmarks = landmarks::HolisticModels::load(models_dir, landmark_options);
   if (!classifier_path.empty()) {
     models->classifier = sign::ClassifierModel::load(classifier_path);
     models->name = std::filesystem::path(classifier_path).stem().string();

@@ -38,7 +38,8 @@ struct RecognitionModels {
 
   // Loads the landmark models from `models_dir` and the classifier from `classifier_path` (empty: no
   // classifier). Throws std::runtime_error (or sign::ModelError) saying what is wrong.
-  static std::shared_ptr<RecognitionModels> load(const std::string& models_dir, const std::string& classifier_path);
+  static std::shared_ptr<RecognitionModels> load(const std::string& models_dir, const std::string& classifier_path,
+                                                 const landmarks::HolisticOptions& landmark_options = {});
 
   // Runs every model once on a real-looking input so the first session pays no first-call costs.
   // Returns the milliseconds it took.

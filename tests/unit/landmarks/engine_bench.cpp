@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     // As the pipeline runs it: pose landmarks without the segmentation mask.
-    const bool pose = std::string(c.name) == "pose_landmark_full";
+    const bool pose = std::string(c.name).rfind("pose_landmark_", 0) == 0;
     auto model =
         Model::load(testing::model_path(c.name),
                     pose ? std::vector<std::string>{"Identity", "Identity_1", "Identity_3", "Identity_4"}
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(wall.begin(), wall.end());
-    std::printf("%-28s %9.2f %9.2f %9.2f %9.2f\n", pose ? "pose_landmark_full*" : c.name, median(wall),
+    std::printf("%-28s %9.2f %9.2f %9.2f %9.2f\n", pose ? (std::string(c.name) + "*").c_str() : c.name, median(wall),
                 wall.front(), wall[wall.size() * 9 / 10], median(cpu));
   }
   std::printf("ms; * segmentation output pruned\n");

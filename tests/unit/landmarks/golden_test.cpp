@@ -90,11 +90,9 @@ std::string row(const std::string& name, const Errors& e) {
   return s.str();
 }
 
-TEST(HolisticGolden, MatchesMediaPipe) {
+// Our landmarks of every golden clip against MediaPipe's, per part over all clips; prints the table.
+std::map<std::string, Errors> golden_errors(const HolisticOptions& options) {
   const fs::path models = kRepo / "models";
-  if (!fs::exists(models / "pose_landmark_full.tflite"))
-    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
-  if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
   std::vector<fs::path> files;
   // SUEO_GOLDEN_DIR: check other golden files (e.g. of more clips) made by tools/golden/golden.mjs.
   const char* dir = std::getenv("SUEO_GOLDEN_DIR");
@@ -102,9 +100,9 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
-  ASSERT_FALSE(files.empty());
+  EXPECT_FALSE(files.empty());
 
-  const auto loaded = HolisticModels::load(models.string());
+  const auto loaded = HolisticModels::load(models.string(), options);
   std::map<std::string, Errors> total;
   std::ostringstream table;
   table << "part         both/frames  xy_med   xy_p95   xy_max    z_med    z_p95  vis_p95  presence\n";
@@ -123,7 +121,8 @@ TEST(HolisticGolden, MatchesMediaPipe) {
       const size_t at = std::stoul(blank), count = std::stoul(blank.substr(blank.find(':') + 1));
       rgb.insert(rgb.begin() + static_cast<std::ptrdiff_t>(at * frame_bytes), count * frame_bytes, 0);
     }
-    ASSERT_EQ(rgb.size(), frame_bytes * golden["frames"].size()) << file;
+    EXPECT_EQ(rgb.size(), frame_bytes * golden["frames"].size()) << file;
+    if (rgb.size() != frame_bytes * golden["frames"].size()) return {};
 
     HolisticTracker tracker(loaded);
     std::map<std::string, Errors> clip;
@@ -158,8 +157,16 @@ TEST(HolisticGolden, MatchesMediaPipe) {
   }
   for (auto& [part, e] : total) table << row(part, e) << "  all clips\n";
   std::cout << table.str();
+  return total;
+}
 
-  for (auto& [part, e] : total) {
+bool golden_inputs_present() {
+  return fs::exists(kRepo / "models/pose_landmark_full.tflite") && fs::exists("/usr/bin/ffmpeg");
+}
+
+TEST(HolisticGolden, MatchesMediaPipe) {
+  if (!golden_inputs_present()) GTEST_SKIP() << "models/ (models/fetch.sh) or ffmpeg missing";
+  for (auto& [part, e] : golden_errors({})) {
     SCOPED_TRACE(part);
     ASSERT_GT(e.both, 0);
     EXPECT_LE(quantile(e.xy, 0.5), kXyMedian);
@@ -168,6 +175,36 @@ TEST(HolisticGolden, MatchesMediaPipe) {
     EXPECT_LE(quantile(e.z, 0.95), kZP95);
     EXPECT_LE(quantile(e.visibility, 0.95), kVisibilityP95);
     EXPECT_GE(static_cast<double>(e.agree) / e.frames, kPresence);
+  }
+}
+
+// The cheaper options (HolisticOptions) leave MediaPipe's graph or models, so parity is not expected:
+// they must stay within issue 3's bounds (x, y median ≤ 0.005, p95 ≤ 0.015, presence ≥ 95 %) where a
+// port is still a port. Skipping the hand re-crop while tracking keeps to them; the lite models are
+// other networks, measured (SUEO_GOLDEN_LITE=1 prints their table) rather than bounded.
+TEST(HolisticGolden, TrackedHandsStayWithinIssueBounds) {
+  if (!golden_inputs_present()) GTEST_SKIP() << "models/ (models/fetch.sh) or ffmpeg missing";
+  HolisticOptions options;
+  options.track_hands = true;
+  for (auto& [part, e] : golden_errors(options)) {
+    SCOPED_TRACE(part);
+    ASSERT_GT(e.both, 0);
+    EXPECT_LE(quantile(e.xy, 0.5), 0.005);
+    EXPECT_LE(quantile(e.xy, 0.95), 0.015);
+    EXPECT_GE(static_cast<double>(e.agree) / e.frames, kPresence);
+  }
+}
+
+TEST(HolisticGolden, LiteModelsMeasured) {
+  if (!std::getenv("SUEO_GOLDEN_LITE")) GTEST_SKIP() << "set SUEO_GOLDEN_LITE=1 to print the lite models' errors";
+  if (!fs::exists(kRepo / "models/pose_landmark_lite.tflite") || !fs::exists(kRepo / "models/hand_landmark_lite.tflite"))
+    GTEST_SKIP() << "lite models missing: run models/fetch.sh";
+  for (const auto& [pose, hands] : {std::pair{true, false}, {false, true}, {true, true}}) {
+    HolisticOptions options;
+    options.lite_pose = pose;
+    options.lite_hands = hands;
+    std::cout << "lite pose " << pose << ", lite hands " << hands << "\n";
+    golden_errors(options);
   }
 }
 

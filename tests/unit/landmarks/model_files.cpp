@@ -50,6 +50,10 @@ const std::vector<ModelCase>& model_cases() {
       {"palm_detection_full", 0.0f, 1.0f},
       {"hand_landmark_full", 0.0f, 1.0f},
       {"hand_recrop", 0.0f, 1.0f},
+      // The lighter options (HolisticOptions): pose_landmark_lite from @mediapipe/holistic,
+      // hand_landmark_lite from @mediapipe/hands.
+      {"pose_landmark_lite", 0.0f, 1.0f},
+      {"hand_landmark_lite", 0.0f, 1.0f},
       // Not used by the holistic pipeline (face landmarks are off), run here because they are cheap.
       {"face_detection_short_range", -1.0f, 1.0f},
       {"face_landmark", 0.0f, 1.0f},

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// Capacity of one core: `sueo serve` pinned to one core (taskset, one worker), the load generator
+// (build/sueo-loadgen: webrtcbin pages, no browser) pinned to the other. Streams of real KSL clips
+// are added one at a time until the server's p95 latency (last frame complete → word ready,
+// T_inference − T_receive) passes --max-p95 or any frame is dropped (on the server or skipped by a
+// page for a full send buffer) or any check fails. Then, unless --reference 0, the transport alone
+// (no model: reassembly, JPEG decode, receipt) of `sueo serve` and of the original plan's stack
+// (tools/bench/reference/aiortc_server.py: FastAPI + aiortc) is driven the same way, one after the
+// other on the same core, and the ratios are reported.
+//
+// Prints a table; the last line is JSON: streams_per_core, cpu_per_stream (fraction of a core, at
+// that load), server_ms_p95 (at that load), rows (every step), reference {sueo, aiortc, cpu_ratio,
+// p95_ratio, open_ratio}, loadavg before/after. Figures taken while other work runs on the machine
+// are not the server's: run it on a quiet machine (1-minute load average well under 1).
+//
+//   tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100]
+//                        [--landmark-every N] [--model FILE] [--reference 1] [--reference-streams 4]
+//                        [--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4]
+//                        [--server-args "--hand-recrop tracked --hand-model lite"]   (the ramp's server only)
+import { existsSync } from 'node:fs';
+import { parseFlags, round } from './common.mjs';
+import { loadavg, loadgenBinary, runLoadgen, startReference, startSueo } from './pinned.mjs';
+const USAGE = 'usage: tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100] ' +
+  '[--landmark-every N] [--model FILE] [--reference 0|1] [--reference-streams 4] [--reference-seconds 20] ' +
+  '[--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4] [--only-reference 1] [--server-args "--hand-model lite ..."]';
+
+function parseArgs(argv) {
+  const a = {
+    seconds: 30, start: 1, maxStreams: 12, maxP95: 100, landmarkEvery: null, model: null, reference: true,
+    referenceStreams: 4, referenceSeconds: 20, serverCpu: '0', loadgenCpu: '1', clips: null, onlyReference: false,
+    serverArgs: [],
+  };
+  parseFlags(argv, {
+    '--seconds': (v) => { a.seconds = Number(v); },
+    '--start': (v) => { a.start = Number(v); },
+    '--max-streams': (v) => { a.maxStreams = Number(v); },
+    '--max-p95': (v) => { a.maxP95 = Number(v); },
+    '--landmark-every': (v) => { a.landmarkEvery = v; },
+    '--model': (v) => { a.model = v; },
+    '--reference': (v) => { a.reference = v !== '0'; },
+    '--reference-streams': (v) => { a.referenceStreams = Number(v); },
+    '--reference-seconds': (v) => { a.referenceSeconds = Number(v); },
+    '--server-cpu': (v) => { a.serverCpu = v; },
+    '--loadgen-cpu': (v) => { a.loadgenCpu = v; },
+    '--clips': (v) => { a.clips = v; },
+    '--only-reference': (v) => { a.onlyReference = v !== '0'; },
+    '--server-args': (v) => { a.serverArgs = v.split(/\s+/).filter(Boolean); },
+  }, USAGE);
+  return a;
+}
+
+function passes(row, args) {
+  return row.ok && row.frames_dropped === 0 && row.page_skipped_frames === 0 && row.server_ms_p95 !== null &&
+    row.server_ms_p95 <= args.maxP95;
+}
+
+// The ramp: one more stream per step until a step fails.
+async function ramp(args) {
+  const extra = [];
+  if (args.model) extra.push('--model', args.model);
+  if (args.landmarkEvery) extra.push('--landmark-every', args.landmarkEvery);
+  extra.push(...args.serverArgs);
+  const server = await startSueo(args, extra);
+  const rows = [];
+  try {
+    await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);  // warm-up: first-use costs
+    for (let n = args.start; n <= args.maxStreams; n++) {
+      const row = await runLoadgen(args, server, ['--streams', String(n), '--seconds', String(args.seconds)]);
+      row.pass = passes(row, args);
+      rows.push(row);
+      console.error(`capacity: ${n} stream(s): p95 ${row.server_ms_p95} ms, server ${row.server_cpu_per_stream} core/stream, ` +
+        `dropped ${row.frames_dropped}, skipped ${row.page_skipped_frames}, ok ${row.ok} → ${row.pass ? 'pass' : 'stop'}`);
+      if (!row.pass) break;
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
+
+// Transport only: the same streams against `sueo serve --model ""` and the aiortc reference.
+async function reference(args) {
+  const extra = ['--streams', String(args.referenceStreams), '--seconds', String(args.referenceSeconds), '--detail', '1'];
+  const one = async (start) => {
+    const server = await start();
+    try {
+      await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);
+      return await runLoadgen(args, server, extra);
+    } finally {
+      await server.stop();
+    }
+  };
+  const sueo = await one(() => startSueo(args, ['--model', '']));
+  const aiortc = await one(() => startReference(args));
+  const pick = (r) => ({
+    ok: r.ok, streams: r.streams, cpu_per_stream: r.server_cpu_per_stream,
+    frame_complete_ms_p50: r.frame_complete_ms_p50, frame_complete_ms_p95: r.frame_complete_ms_p95,
+    offer_to_open_ms_p50: r.offer_to_open_ms_p50, offer_to_open_ms_max: r.offer_to_open_ms_max,
+    rss_mb: r.server_rss_mb, frames_dropped: r.frames_dropped, loadavg: r.loadavg,
+  });
+  const ratio = (a, b) => (a !== null && b ? round(a / b, 2) : null);
+  return {
+    streams: args.referenceStreams, seconds: args.referenceSeconds, sueo: pick(sueo), aiortc: pick(aiortc),
+    cpu_ratio: ratio(sueo.server_cpu_per_stream, aiortc.server_cpu_per_stream),
+    p95_ratio: ratio(sueo.frame_complete_ms_p95, aiortc.frame_complete_ms_p95),
+    open_ratio: ratio(sueo.offer_to_open_ms_p50, aiortc.offer_to_open_ms_p50),
+  };
+}
+
+function printRows(rows) {
+  const lines = [
+    ['streams', (r) => r.streams],
+    ['server ms p50 / p95 (last frame → word)', (r) => `${r.server_ms_p50} / ${r.server_ms_p95}`],
+    ['server CPU, fraction of a core per stream', (r) => r.server_cpu_per_stream],
+    ['server CPU % of its core', (r) => r.server_cpu_pct],
+    ['frames sent / dropped / page-skipped', (r) => `${r.frames_sent} / ${r.frames_dropped} / ${r.page_skipped_frames}`],
+    ['words right', (r) => `${r.words_right} / ${r.words_checked}`],
+    ['stage ms: decode / landmarks / queue wait', (r) => `${r.stages_ms.decode} / ${r.stages_ms.landmarks} / ${r.stages_ms.queue_wait}`],
+    ['  classifier / after last frame', (r) => `${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],
+    ['load generator, fraction of a core per stream', (r) => r.loadgen_cpu_per_stream],
+    ['server RSS MB streaming', (r) => r.server_rss_mb?.streaming],
+    ['pass (p95 ≤ limit, no drop, checks ok)', (r) => (r.pass ? 'yes' : 'NO')],
+  ];
+  for (const [label, get] of lines) console.log(label.padEnd(48) + rows.map((r) => String(get(r)).padStart(18)).join(''));
+}
+
+function printReference(ref) {
+  const row = (label, get) => console.log(label.padEnd(48) + String(get(ref.sueo)).padStart(18) + String(get(ref.aiortc)).padStart(18));
+  console.log(`transport only, ${ref.streams} streams × ${ref.seconds} s, server pinned to one core:`);
+  console.log(''.padEnd(48) + 'sueo serve'.padStart(18) + 'aiortc (plan)'.padStart(18));
+  row('CPU, fraction of a core per stream', (r) => r.cpu_per_stream);
+  row('frame complete ms p50 (last chunk → complete)', (r) => r.frame_complete_ms_p50);
+  row('frame complete ms p95', (r) => r.frame_complete_ms_p95);
+  row('offer → open ms p50 / max', (r) => `${r.offer_to_open_ms_p50} / ${r.offer_to_open_ms_max}`);
+  row('RSS MB idle / streaming', (r) => `${r.rss_mb?.idle} / ${r.rss_mb?.streaming}`);
+  row('frames dropped, checks ok', (r) => `${r.frames_dropped}, ${r.ok}`);
+  console.log(`ratios sueo / aiortc: CPU ${ref.cpu_ratio}, p95 ${ref.p95_ratio}, offer → open ${ref.open_ratio} (targets ≤ 0.6)`);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!existsSync(loadgenBinary)) throw new Error(`no ${loadgenBinary}: build it (cmake --build build)`);
+  const before = loadavg();
+  const rows = args.onlyReference ? [] : await ramp(args);
+  const ref = args.reference ? await reference(args) : null;
+  const after = loadavg();
+  if (rows.length) {
+    console.log(`capacity: sueo serve on CPU ${args.serverCpu} (1 worker), sueo-loadgen on CPU ${args.loadgenCpu}, ` +
+      `${args.seconds} s per step, p95 limit ${args.maxP95} ms${args.landmarkEvery ? `, --landmark-every ${args.landmarkEvery}` : ''}` +
+      `${args.serverArgs.length ? `, server ${args.serverArgs.join(' ')}` : ''}`);
+    printRows(rows);
+  }
+  if (ref) printReference(ref);
+  console.log(`load average before: ${before}; after: ${after}`);
+  const passing = rows.filter((r) => r.pass);
+  const best = passing.length ? passing[passing.length - 1] : null;
+  console.log(JSON.stringify({
+    bench: 'capacity',
+    streams_per_core: best ? best.streams : 0,
+    cpu_per_stream: best ? best.server_cpu_per_stream : rows[0]?.server_cpu_per_stream ?? null,
+    server_ms_p95: best ? best.server_ms_p95 : null,
+    server_ms_p50: best ? best.server_ms_p50 : null,
+    landmark_every: args.landmarkEvery ? Number(args.landmarkEvery) : 'server default (2)',
+    server_args: args.serverArgs.join(' '),
+    max_p95_ms: args.maxP95,
+    seconds: args.seconds,
+    rows: rows.map(({ problems, failures, ...r }) => r),
+    reference: ref,
+    loadavg_before: before,
+    loadavg_after: after,
+  }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

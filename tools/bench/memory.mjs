@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Server memory (issue 10 item 5), measured on the real `sueo serve` driven by build/sueo-loadgen
+// (webrtcbin pages streaming real clips), resident set size from /proc/<pid>/status:
+//   - recognition server: RSS per idle session (sessions open, DataChannel up, nothing sent) and per
+//     streaming session, over the RSS before they opened;
+//   - transport only (no model): the same with --transport-sessions sessions (16 by default);
+//   - growth: --rounds rounds of --round-streams sessions opened, streamed, closed; RSS after each round
+//     (a leak shows as a steady climb, not the first rounds' allocator warm-up).
+// Prints a table; the last line is JSON.
+//
+//   tools/bench/memory [--sessions 4] [--transport-sessions 16] [--rounds 10] [--round-streams 4]
+//                      [--server-args "..."]
+import { parseFlags, round } from './common.mjs';
+import { loadavg, runLoadgen, startSueo } from './pinned.mjs';
+
+const USAGE = 'usage: tools/bench/memory [--sessions 4] [--transport-sessions 16] [--rounds 10] [--round-streams 4] ' +
+  '[--server-args "..."] [--server-cpu 0] [--loadgen-cpu 1]';
+
+function parseArgs(argv) {
+  const a = { sessions: 4, transportSessions: 16, rounds: 10, roundStreams: 4, serverArgs: [], serverCpu: '0', loadgenCpu: '1', clips: null };
+  parseFlags(argv, {
+    '--sessions': (v) => { a.sessions = Number(v); },
+    '--transport-sessions': (v) => { a.transportSessions = Number(v); },
+    '--rounds': (v) => { a.rounds = Number(v); },
+    '--round-streams': (v) => { a.roundStreams = Number(v); },
+    '--server-args': (v) => { a.serverArgs = v.split(/\s+/).filter(Boolean); },
+    '--server-cpu': (v) => { a.serverCpu = v; },
+    '--loadgen-cpu': (v) => { a.loadgenCpu = v; },
+  }, USAGE);
+  return a;
+}
+
+// Sessions held idle, then streaming 2 sequences each: RSS per session over the RSS before.
+async function perSession(args, server, n) {
+  const r = await runLoadgen(args, server, ['--streams', String(n), '--sequences', '2', '--hold-idle', '3']);
+  const m = r.server_rss_mb;
+  return {
+    sessions: n, ok: r.ok, rss_mb: m,
+    idle_mb_per_session: round((m.idle - m.before) / n, 2),
+    streaming_mb_per_session: round((m.streaming - m.before) / n, 2),
+    after_close_mb: round(m.after - m.before, 2),
+  };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const before = loadavg();
+  const out = { bench: 'memory', loadavg_before: before };
+
+  let server = await startSueo(args, args.serverArgs);
+  try {
+    await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);  // first-use allocations
+    out.recognition = await perSession(args, server, args.sessions);
+    const rounds = [];
+    for (let i = 0; i < args.rounds; i++) {
+      const r = await runLoadgen(args, server, ['--streams', String(args.roundStreams), '--sequences', '2']);
+      rounds.push(r.server_rss_mb.after);
+      console.error(`memory: round ${i + 1}: RSS after ${r.server_rss_mb.after} MB (ok ${r.ok})`);
+    }
+    const half = Math.floor(rounds.length / 2);
+    out.growth = {
+      rounds: rounds.length, streams_per_round: args.roundStreams, rss_after_mb: rounds,
+      // Second half only: the first rounds include the allocator's and GStreamer's warm-up.
+      mb_per_round_second_half: rounds.length > 3 ? round((rounds[rounds.length - 1] - rounds[half]) / (rounds.length - 1 - half), 3) : null,
+    };
+  } finally {
+    await server.stop();
+  }
+
+  server = await startSueo(args, ['--model', '']);
+  try {
+    await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);
+    out.transport = await perSession(args, server, args.transportSessions);
+  } finally {
+    await server.stop();
+  }
+  out.loadavg_after = loadavg();
+
+  const r = out.recognition;
+  const t = out.transport;
+  console.log(`server RSS (MB)                             recognition (${r.sessions} sessions)   transport only (${t.sessions})`);
+  console.log(`before the sessions                         ${String(r.rss_mb.before).padStart(12)}   ${String(t.rss_mb.before).padStart(12)}`);
+  console.log(`all open, idle                              ${String(r.rss_mb.idle).padStart(12)}   ${String(t.rss_mb.idle).padStart(12)}`);
+  console.log(`all streaming                               ${String(r.rss_mb.streaming).padStart(12)}   ${String(t.rss_mb.streaming).padStart(12)}`);
+  console.log(`after they closed                           ${String(r.rss_mb.after).padStart(12)}   ${String(t.rss_mb.after).padStart(12)}`);
+  console.log(`per idle session                            ${String(r.idle_mb_per_session).padStart(12)}   ${String(t.idle_mb_per_session).padStart(12)}`);
+  console.log(`per streaming session                       ${String(r.streaming_mb_per_session).padStart(12)}   ${String(t.streaming_mb_per_session).padStart(12)}`);
+  console.log(`growth: RSS after each of ${out.growth.rounds} rounds of ${out.growth.streams_per_round} sessions: ${out.growth.rss_after_mb.join(' ')}`);
+  console.log(`        MB per round over the second half: ${out.growth.mb_per_round_second_half}`);
+  console.log(`load average before: ${out.loadavg_before}; after: ${out.loadavg_after}`);
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
