@@ -22,6 +22,7 @@ struct ModelOptions {
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
   const std::string certs = (std::filesystem::path(home) / "certs").string();
   auto turn = [&c](std::string_view text) { c.turn_servers = split_list(text); };
+  auto ice_addresses = [&c](std::string_view text) { c.ice_addresses = split_list(text); };
   return {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
@@ -38,6 +39,8 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--turn-servers", "SUEO_TURN_SERVERS", "", "comma-separated TURN servers, turn(s)://user:pass@host:port", turn},
       {"--ice-port-min", "SUEO_ICE_PORT_MIN", "0", "lowest UDP port for ICE (0: any)", set_int(c.ice_port_min, 0, 65535, "--ice-port-min")},
       {"--ice-port-max", "SUEO_ICE_PORT_MAX", "0", "highest UDP port for ICE (0: any)", set_int(c.ice_port_max, 0, 65535, "--ice-port-max")},
+      {"--ice-addresses", "SUEO_ICE_ADDRESSES", "", "comma-separated IP addresses ICE offers host candidates on; empty: every interface but loopback", ice_addresses},
+      {"--ice-loopback", "SUEO_ICE_LOOPBACK", "0", "also offer loopback ICE candidates (127.0.0.1, ::1): pages on this machine, hosts with only 'lo' (tests, containers); browsers use them only when allowed (Chromium: --allow-loopback-in-peer-connection)", set_bool(c.ice_loopback, "--ice-loopback")},
       {"--max-sessions", "SUEO_MAX_SESSIONS", "8", "sessions at once; more get 'server busy'", set_int(c.max_sessions, 1, 1000, "--max-sessions")},
       {"--ws-max-message", "SUEO_WS_MAX_MESSAGE", "65536", "largest /ws message in bytes", set_int(c.ws_max_message, 1024, 16 << 20, "--ws-max-message")},
       {"--max-frame-bytes", "SUEO_MAX_FRAME_BYTES", "2097152", "largest JPEG frame in bytes", set_int(c.max_frame_bytes, 1024, 64 << 20, "--max-frame-bytes")},

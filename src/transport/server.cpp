@@ -70,6 +70,11 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   if (!std::filesystem::exists(std::filesystem::path(config_.web_dir) / "index.html")) {
     throw std::runtime_error("no web/index.html under '" + config_.web_dir + "' (pass --web-dir)");
   }
+  for (const auto& ip : config_.ice_addresses) {
+    GInetAddress* parsed = g_inet_address_new_from_string(ip.c_str());
+    if (parsed == nullptr) throw std::runtime_error("--ice-addresses: '" + ip + "' is not an IP address");
+    g_object_unref(parsed);
+  }
   GTlsCertificate* certificate = load_certificate(config_);
   soup_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate, "server-header", "sueo", nullptr)));
   g_object_unref(certificate);

@@ -27,6 +27,13 @@ struct ServeConfig {
   std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
   int ice_port_min = 0;       // 0/0: any UDP port
   int ice_port_max = 0;
+  // Addresses ICE gathers host candidates from; empty: every interface libnice finds (it skips
+  // loopback). Lets an instance announce only the address a page can reach (e.g. the node's address).
+  std::vector<std::string> ice_addresses;
+  // Also offer 127.0.0.1 / ::1 candidates: a page on the same machine (tests, benches, several
+  // instances on one host) then connects over loopback, and a host with only `lo` (a container, a CI
+  // sandbox) can connect at all.
+  bool ice_loopback = false;
 
   // Limits.
   int max_sessions = 8;
