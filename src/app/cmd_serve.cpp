@@ -53,7 +53,8 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},
       {"--jpeg-quality", "SUEO_JPEG_QUALITY", "0.7", "JPEG quality the page uses (0–1)", set_double(c.jpeg_quality, 0.05, 1.0, "--jpeg-quality")},
       {"--sequence-seconds", "SUEO_SEQUENCE_SECONDS", "10", "length of one recognition sequence in seconds", set_double(c.sequence_seconds, 0.2, 60, "--sequence-seconds")},
-      {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest DataChannel message the page sends (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
+      {"--datachannel-timeout-ms", "SUEO_DATACHANNEL_TIMEOUT_MS", "5000", "the page sends its frames over the WebSocket (the fallback) when its DataChannel is not open this long after the offer", set_int(c.datachannel_timeout_ms, 100, 120000, "--datachannel-timeout-ms")},
+      {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest frame chunk the page sends, over the DataChannel or /ws (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
   };
 }
 

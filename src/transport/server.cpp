@@ -87,7 +87,8 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
     Metrics::global().counter("frames.dropped." + std::string(frames::to_string(static_cast<frames::DropReason>(i))));
   }
   for (const char* name : {"frames.received", "frames.decoded", "sessions.total", "sessions.closed", "chunks.received",
-                           "sequences.started", "sequences.completed", "sequences.abandoned"}) {
+                           "sequences.started", "sequences.completed", "sequences.abandoned", "chunks.via_websocket",
+                           "sessions.websocket_frames"}) {
     Metrics::global().counter(name);
   }
 }

@@ -51,6 +51,7 @@ struct ServeConfig {
   double jpeg_quality = 0.7;
   double sequence_seconds = 10;
   int max_chunk_bytes = 64 * 1024;
+  int datachannel_timeout_ms = 5000;  // the page sends frames over /ws when its channel is not open by then
 
   // The `config` object of the `welcome` message.
   nlohmann::json page_config() const {
@@ -60,6 +61,7 @@ struct ServeConfig {
             {"jpeg_quality", jpeg_quality},
             {"sequence_seconds", sequence_seconds},
             {"max_chunk_bytes", max_chunk_bytes},
+            {"datachannel_timeout_ms", datachannel_timeout_ms},
             {"max_frame_bytes", max_frame_bytes},
             {"max_sequence_frames", max_sequence_frames}};
   }

@@ -1,5 +1,6 @@
 #include "transport/session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "metrics.h"
@@ -22,8 +23,8 @@ void on_ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointe
   if (!session) return;
   gsize size = 0;
   const auto* data = static_cast<const char*>(g_bytes_get_data(message, &size));
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    session->send_error("bad_message", "/ws takes JSON text messages; frames go over the DataChannel");
+  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+    session->on_ws_binary(message);
     return;
   }
   session->on_ws_text(std::string_view(data != nullptr ? data : "", size));
@@ -65,6 +66,29 @@ frames::AssemblerLimits limits_of(const ServeConfig& config) {
   return limits;
 }
 
+// Closes the WebSocket a moment later: closed at once, right after a last error was queued, the
+// peer saw an abnormal close (1006) without that error whenever nothing else (a peer's teardown)
+// happened to delay the close.
+void close_soon(SoupWebsocketConnection* ws, const std::string& reason) {
+  if (soup_websocket_connection_get_state(ws) != SOUP_WEBSOCKET_STATE_OPEN) return;
+  struct Closing {
+    GObjectPtr<SoupWebsocketConnection> ws;
+    std::string reason;
+  };
+  auto* closing = new Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))),
+                              reason.substr(0, 100)};
+  g_timeout_add_full(
+      G_PRIORITY_DEFAULT, 50,
+      [](gpointer data) -> gboolean {
+        auto* c = static_cast<Closing*>(data);
+        if (soup_websocket_connection_get_state(c->ws.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
+          soup_websocket_connection_close(c->ws.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, c->reason.c_str());
+        }
+        return G_SOURCE_REMOVE;
+      },
+      closing, [](gpointer data) { delete static_cast<Closing*>(data); });
+}
+
 }  // namespace
 
 Session::Session(std::string id, uint64_t key, SessionHost& host, SoupWebsocketConnection* ws)
@@ -92,8 +116,9 @@ void Session::start() {
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
   stream_ = std::make_shared<FrameStream>(host_.make_consumer(link));  // before any channel message
-  // Accept messages a bit above the limit so an oversized one can be answered with an error first.
-  soup_websocket_connection_set_max_incoming_payload_size(ws_.get(), static_cast<guint64>(config.ws_max_message) * 4);
+  // Accept messages a bit above the limits so an oversized one can be answered with an error first.
+  const int64_t largest = std::max<int64_t>(config.ws_max_message, config.max_chunk_bytes);
+  soup_websocket_connection_set_max_incoming_payload_size(ws_.get(), static_cast<guint64>(largest) * 4);
   soup_websocket_connection_set_keepalive_interval(ws_.get(), 20);
   ws_handlers_[0] = g_signal_connect_data(ws_.get(), "message", G_CALLBACK(on_ws_message), hold_weak(self),
                                           release_weak, GConnectFlags(0));
@@ -154,9 +179,36 @@ void Session::on_ws_text(std::string_view text) {
     handle_ping(message);
   } else if (*type == "options") {
     handle_options(message);
+  } else if (*type == "sequence-start" || *type == "sequence-end") {
+    // The WebSocket fallback: sequence control on /ws, in order with the chunks that follow it there.
+    note_ws_frames();
+    if (*type == "sequence-start") start_sequence(message);
+    else end_sequence(message);
   } else {
     send_error("unknown_type", "unknown message type '" + type->substr(0, 64) + "'");
   }
+}
+
+void Session::on_ws_binary(GBytes* data) {
+  const int64_t limit = host_.config().max_chunk_bytes;
+  if (static_cast<int64_t>(g_bytes_get_size(data)) > limit) {
+    send_error("message_too_large", "a frame chunk on /ws may be at most " + std::to_string(limit) +
+                                        " bytes (welcome config max_chunk_bytes)", true);
+    return;
+  }
+  note_ws_frames();
+  Metrics::global().add("chunks.via_websocket");
+  on_channel_binary(data);
+}
+
+void Session::note_ws_frames() {
+  if (ws_frames_) return;
+  ws_frames_ = true;
+  Metrics::global().add("sessions.websocket_frames");
+  log_line("session", id_ + ": frames over the WebSocket (fallback)");
+  // A page that fell back after offering has given up on its peer connection: free the webrtcbin
+  // (a pipeline and ~10 threads) now rather than when the session ends.
+  if (peer_) peer_.reset();
 }
 
 void Session::handle_offer(const nlohmann::json& message) {
@@ -435,9 +487,7 @@ void Session::close(const std::string& reason) {
   peer_.reset();  // stops the pipeline: no more pc-thread callbacks after this
   const double teardown_ms = now_ms() - teardown_start;
   if (teardown_ms > 50) log_line("session", id_ + ": peer teardown took " + std::to_string(static_cast<int>(teardown_ms)) + " ms");
-  if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
-    soup_websocket_connection_close(ws_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, reason.substr(0, 100).c_str());
-  }
+  close_soon(ws_.get(), reason);
   host_.session_closed(id_);  // may drop the last reference: nothing after this line
 }
 

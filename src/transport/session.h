@@ -2,9 +2,10 @@
 // the workers. Owned by the Server (main loop) through a shared_ptr; everything else holds weak_ptrs.
 //
 // Threads:
-//  - main loop: construction, on_ws_text, send_*, expire, close, destruction;
+//  - main loop: construction, on_ws_text, on_ws_binary, send_*, expire, close, destruction;
 //  - webrtcbin's pc thread: on_channel_binary/on_channel_text (only parse, assemble, submit: the
-//    assembler is guarded by assembler_mutex_);
+//    assembler is guarded by assembler_mutex_). The WebSocket fallback feeds the same path from the
+//    main loop (chunks as binary /ws messages, sequence-start/-end as text);
 //  - workers: the tasks this session submits (they own the FrameStream and post results back).
 #pragma once
 
@@ -62,6 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Main thread.
   void start();                                  // sends `welcome`, connects the WebSocket signals
   void on_ws_text(std::string_view text);
+  void on_ws_binary(GBytes* data);                // a frame chunk on /ws (the fallback)
   void send_json(const nlohmann::json& message);
   void send_error(const std::string& code, const std::string& message, bool fatal = false);
   void expire(double now);                       // drops frames past the timeout
@@ -72,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_channel_text(const std::string& text);
 
  private:
+  void note_ws_frames();  // main thread: counts the session once as using the fallback
   void handle_offer(const nlohmann::json& message);
   void handle_candidate(const nlohmann::json& message);
   void handle_ping(const nlohmann::json& message);
@@ -90,6 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   GObjectPtr<SoupWebsocketConnection> ws_;
   std::unique_ptr<Peer> peer_;
   bool closed_ = false;
+  bool ws_frames_ = false;  // main thread: frames came over /ws
   double created_ms_ = 0;
   gulong ws_handlers_[3] = {0, 0, 0};
 
