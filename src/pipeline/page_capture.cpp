@@ -28,7 +28,12 @@ bool FramePicker::take(int64_t pts_us) {
     started_ = true;
     first_us_ = pts_us;
   }
-  const double since = static_cast<double>(pts_us - first_us_);
+  // Timestamps are rounded to the container's time base (a 15 fps video stamps 66 666 µs, not
+  // 66 666.67): a frame a hair before its tick is that tick's frame, or a video at exactly `fps`
+  // loses a third of its frames. The tolerance stays far below the gap between two frames of any
+  // real video.
+  const double tolerance = std::min(1000.0, period_us_ / 8);
+  const double since = static_cast<double>(pts_us - first_us_) + tolerance;
   if (since < next_tick_ * period_us_) return false;  // no tick since the last frame taken
   // Every tick up to this frame's time is served by this frame.
   next_tick_ = static_cast<int64_t>(std::floor(since / period_us_)) + 1;

@@ -48,6 +48,18 @@ TEST(FramePicker, TakesTheFirstFrameAtOrAfterEachTick) {
   for (int n = 0; n < 60; ++n) count += fast.take(std::llround(n * 1e6 / 60)) ? 1 : 0;
   EXPECT_EQ(count, 15);
 
+  // A video at exactly the page's rate keeps every frame, though its stamps are rounded down to
+  // whole microseconds (or to a 90 kHz time base) and so fall a hair before each tick.
+  for (const double base : {1e6, 90000.0}) {
+    FramePicker same(15);
+    int kept = 0;
+    for (int n = 0; n < 150; ++n) {
+      const auto ticks = static_cast<int64_t>(std::floor(n * base / 15));
+      kept += same.take(static_cast<int64_t>(std::floor(ticks * 1e6 / base))) ? 1 : 0;
+    }
+    EXPECT_EQ(kept, 150) << "time base " << base;
+  }
+
   FramePicker gap(15);  // a gap serves the missed ticks once, then the rhythm goes on
   EXPECT_TRUE(gap.take(5000000));   // the first frame sets time zero, whatever its timestamp
   EXPECT_FALSE(gap.take(5030000));
