@@ -13,6 +13,7 @@
 #include "transport/lan.h"
 #include "transport/peer.h"
 #include "transport/static_files.h"
+#include "transport/turn_credentials.h"
 
 namespace sueo::transport {
 namespace {
@@ -44,7 +45,7 @@ void respond_json(SoupServerMessage* message, int status, const nlohmann::json& 
 
 }  // namespace
 
-nlohmann::json ServeConfig::ice_servers() const {
+nlohmann::json ServeConfig::ice_servers(const std::string& session) const {
   nlohmann::json servers = nlohmann::json::array();
   if (!stun_server.empty()) {
     std::string url = stun_server;
@@ -62,6 +63,11 @@ nlohmann::json ServeConfig::ice_servers() const {
     servers.push_back({{"urls", scheme + ":" + turn.substr(at + 1)},
                        {"username", credentials.substr(0, colon)},
                        {"credential", colon == std::string::npos ? "" : credentials.substr(colon + 1)}});
+  }
+  if (!turn_secret.empty() && !turn_uris.empty()) {
+    const auto now_s = static_cast<int64_t>(g_get_real_time() / G_USEC_PER_SEC);
+    const TurnCredential issued = turn_rest_credential(turn_secret, session, now_s + turn_ttl_s);
+    servers.push_back({{"urls", turn_uris}, {"username", issued.username}, {"credential", issued.credential}});
   }
   return servers;
 }

@@ -24,7 +24,12 @@ struct ServeConfig {
 
   // WebRTC.
   std::string stun_server;    // stun://host:port, empty: none
-  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port (fixed credentials)
+  // TURN REST: every session gets its own credentials for these URIs, valid turn_ttl_s seconds,
+  // made with the secret the TURN server shares (coturn static-auth-secret). Empty: none.
+  std::string turn_secret;
+  std::vector<std::string> turn_uris;  // e.g. turn:turn.example.org:3478, turns:turn.example.org:443?transport=tcp
+  int turn_ttl_s = 86400;
   int ice_port_min = 0;       // 0/0: any UDP port
   int ice_port_max = 0;
   // Addresses ICE gathers host candidates from; empty: every interface libnice finds (it skips
@@ -66,8 +71,9 @@ struct ServeConfig {
             {"max_sequence_frames", max_sequence_frames}};
   }
 
-  // `RTCIceServer` objects for the page: the same servers the server uses.
-  nlohmann::json ice_servers() const;
+  // `RTCIceServer` objects for one session's page: the STUN and fixed-credential TURN servers the
+  // server uses too, and the TURN REST servers with credentials made now for `session`.
+  nlohmann::json ice_servers(const std::string& session) const;
 };
 
 }  // namespace sueo::transport

@@ -130,7 +130,7 @@ void Session::start() {
              {"session", id_},
              {"server_time", now_ms()},
              {"config", config.page_config()},
-             {"ice_servers", config.ice_servers()},
+             {"ice_servers", config.ice_servers(id_)},
              {"model", host_.model_info()}});
 }
 

@@ -73,7 +73,8 @@ if (!INSIDE) {
         const stats = await window.sueo.connection.pc.getStats();
         const byId = new Map();
         stats.forEach((s) => byId.set(s.id, s));
-        const selected = [...byId.values()].find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+        const transport = [...byId.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+        const selected = transport && byId.get(transport.selectedCandidatePairId);
         return selected && [byId.get(selected.localCandidateId).address, byId.get(selected.remoteCandidateId).address];
       });
       assert.ok(pair, 'a selected candidate pair');
