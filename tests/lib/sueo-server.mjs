@@ -27,8 +27,9 @@ export function testCertificate() {
 // (later flags win). The server offers loopback ICE candidates (--ice-loopback): tests talk to
 // loopback only, and pass on a host whose only interface is `lo` (Chromium needs
 // --allow-loopback-in-peer-connection, tests/lib/chromium.mjs).
-export async function startServer(extraArgs = [], { env = {} } = {}) {
-  const { cert, key, ca } = testCertificate();
+// `certs` ({cert, key, ca}): the HTTPS certificate, default the tests' own.
+export async function startServer(extraArgs = [], { env = {}, certs = null } = {}) {
+  const { cert, key, ca } = certs ?? testCertificate();
   const args = ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert, '--key', key,
     '--ca-cert', ca, '--qr', '0', '--ice-loopback', '1', ...extraArgs];
   const child = spawn(sueoBinary, args, {
