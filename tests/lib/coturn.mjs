@@ -81,6 +81,7 @@ export async function startCoturn({ config = join(repoRoot, 'deploy/coturn/turns
     child.on('exit', (code) => { clearInterval(poll); clearTimeout(timer); reject(new Error(`turnserver exited (${code}):\n${log}`)); });
   });
   return {
+    pid: child.pid,
     port,
     tlsPort,
     secret,
