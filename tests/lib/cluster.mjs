@@ -1,8 +1,8 @@
 // N `sueo serve` instances behind Debian's HAProxy on 127.0.0.1, with deploy/haproxy/haproxy.cfg
-// (its server lines rewritten for the instances), and optionally coturn (tests/lib/coturn.mjs) whose
+// (its server lines written for the instances by deploy/haproxy/render-config.sh), and optionally coturn (tests/lib/coturn.mjs) whose
 // TURN REST credentials the instances hand out. Used by the deploy tests, the benches and the
 // one-command local setup (deploy/local-cluster.sh).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { repoRoot, startServer, testCertificate } from './sueo-server.mjs';
 import { startCoturn } from './coturn.mjs';
 
 export const HAPROXY = process.env.SUEO_HAPROXY ?? '/usr/sbin/haproxy';
-export const HAPROXY_CONFIG = join(repoRoot, 'deploy/haproxy/haproxy.cfg');
 
 // Why HAProxy cannot run here, or false.
 export function haproxyMissing() {
@@ -26,14 +25,10 @@ export function freePort() {
   });
 }
 
-// deploy/haproxy/haproxy.cfg with the lines between "# >>> ws-servers" / "# <<< ws-servers" (and
-// http-servers) replaced by one line per instance.
+// deploy/haproxy/haproxy.cfg with one server line per instance (deploy/haproxy/render-config.sh).
 export function haproxyConfig(instances) {
-  const ws = instances.map((i) => `    server ${i.name} 127.0.0.1:${i.port}`);
-  const http = instances.map((i) => `    server ${i.name} 127.0.0.1:${i.port} track sueo_ws/${i.name}`);
-  const replace = (text, marker, lines) => text.replace(
-    new RegExp(`(# >>> ${marker}\\n)[\\s\\S]*?(\\s*# <<< ${marker})`), (_, open, close) => `${open}${lines.join('\n')}${close}`);
-  return replace(replace(readFileSync(HAPROXY_CONFIG, 'utf8'), 'ws-servers', ws), 'http-servers', http);
+  return execFileSync(join(repoRoot, 'deploy/haproxy/render-config.sh'),
+    instances.map((i) => `${i.name}=127.0.0.1:${i.port}`), { encoding: 'utf8' });
 }
 
 // One command on HAProxy's runtime API (a Unix socket); resolves with its answer.

@@ -121,8 +121,11 @@ function cpuOf(pids) {
   return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? processCpuSeconds(pid) : null]));
 }
 
-async function transportRound(pages, pids, seconds, acc) {
+async function transportRound(pages, clusterPids, seconds, acc) {
   for (const [name, page] of Object.entries(pages)) {
+    // The instance this path's page streams to: the TLS-only one for dc-relay-tls.
+    const pids = { ...clusterPids, instance: PATHS[name].target === 'tls-instance' ? clusterPids.tlsInstance : clusterPids.instance };
+    delete pids.tlsInstance;
     const cpu0 = cpuOf(pids);
     const t0 = performance.now();
     const r = await page.evaluate(async (seconds) => {
@@ -208,7 +211,7 @@ async function main() {
     let c = await startBenchCluster(['--model', ''], args);
     try {
       out.ping_ms = await pingRoundTrips({ direct: c.instances[0].wsUrl, balancer: c.wsUrl }, args.pings);
-      const pids = { instance: c.instances[0].pid, haproxy: c.haproxy.pid, coturn: c.turn.pid };
+      const pids = { instance: c.instances[0].pid, haproxy: c.haproxy.pid, coturn: c.turn.pid, tlsInstance: c.tlsInstance?.child.pid };
       const acc = await phase(c, browser, args, (pages, a) => transportRound(pages, pids, args.seconds, a));
       out.transport = Object.fromEntries(Object.entries(acc).map(([name, a]) => [name, {
         last_chunk_to_complete_ms: stats(a.latency),
