@@ -72,6 +72,7 @@ function showError(text) {
 
 function errorText(error) {
   if (error.code === 'server_busy') return t('error.server_busy');
+  if (error.code === 'server_draining') return t('error.server_draining');
   if (error.code === 'ws_closed') return t('error.ws_closed');
   if (error.code === 'peer_failed') return t('error.peer_failed');
   if (error.code) return `${t('error.server')}: ${error.code} — ${error.message}`;

@@ -30,6 +30,8 @@ const TEXT = {
     'The camera is not available (it needs an HTTPS connection and camera permission).'],
   'error.no_websocket': ['이 브라우저는 WebSocket을 지원하지 않습니다.', 'This browser does not support WebSocket.'],
   'error.server_busy': ['서버가 바쁩니다. 잠시 후 다시 시도하세요.', 'The server is busy. Try again shortly.'],
+  'error.server_draining': ['서버가 다시 시작됩니다. 진행 중인 인식은 끝까지 처리됩니다. 잠시 후 다시 시작하세요.',
+    'The server is restarting: a sequence in progress still gets its word. Start again in a moment.'],
   'error.ws_closed': ['서버와의 연결이 끊겼습니다.', 'The connection to the server was lost.'],
   'error.peer_failed': ['WebRTC 연결에 실패했습니다.', 'The WebRTC connection failed.'],
   'error.camera': ['카메라를 켤 수 없습니다', 'Could not start the camera'],

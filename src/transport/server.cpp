@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "metrics.h"
+#include "transport/http_guard.h"
 #include "transport/lan.h"
 #include "transport/peer.h"
 #include "transport/static_files.h"
@@ -84,6 +85,8 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   GTlsCertificate* certificate = load_certificate(config_);
   soup_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate, "server-header", "sueo", nullptr)));
   g_object_unref(certificate);
+  guard_http_connections(soup_.get(), static_cast<unsigned>(config_.http_timeout_s),
+                         static_cast<unsigned>(config_.ws_timeout_s));
   soup_server_add_handler(soup_.get(), nullptr, route_http, this, nullptr);
   soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
   workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
@@ -168,12 +171,12 @@ int Server::run() {
   started_ms_ = now_ms();
   print_banner();
   loop_ = g_main_loop_new(nullptr, FALSE);
-  auto quit = [](gpointer loop) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(loop));
+  auto on_signal = [](gpointer self) -> gboolean {
+    static_cast<Server*>(self)->on_signal();
     return G_SOURCE_CONTINUE;  // removed below, after the loop returns
   };
-  const guint sigint = g_unix_signal_add(SIGINT, quit, loop_);
-  const guint sigterm = g_unix_signal_add(SIGTERM, quit, loop_);
+  const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
+  const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
   expire_timer_ = g_timeout_add(
       100, [](gpointer self) -> gboolean {
         static_cast<Server*>(self)->expire_frames();
@@ -186,16 +189,81 @@ int Server::run() {
   g_main_loop_unref(loop_);
   loop_ = nullptr;
   std::printf("sueo: stopped\n");
+  std::fflush(stdout);
   return 0;
+}
+
+void Server::on_signal() {
+  if (draining_) {
+    log_line("serve", "second signal: stopping now, " + std::to_string(sessions_.size()) + " sessions still open");
+    stop_loop();
+    return;
+  }
+  begin_drain();
+}
+
+void Server::begin_drain() {
+  draining_ = true;
+  drain_started_ms_ = now_ms();
+  size_t busy = 0;
+  auto sessions = sessions_;  // drain() may close a session, which erases it from sessions_
+  for (auto& [id, session] : sessions) {
+    if (session->busy()) ++busy;
+    session->drain();
+  }
+  log_line("serve", "draining: " + std::to_string(busy) + " sessions finishing a sequence, up to " +
+                        std::to_string(config_.drain_seconds) + " s (a second signal stops at once)");
+  check_drain();
+}
+
+void Server::check_drain() {
+  const double elapsed_ms = now_ms() - drain_started_ms_;
+  if (!sessions_.empty() && elapsed_ms < config_.drain_seconds * 1000.0) return;
+  // The last close handshakes carry the pages' final messages: give them a moment.
+  constexpr double kCloseGraceMs = 2000;
+  if (sessions_.empty() && !closing_.empty() && elapsed_ms < config_.drain_seconds * 1000.0 + kCloseGraceMs) {
+    return;
+  }
+  if (!sessions_.empty()) {
+    log_line("serve", "drain time is up: closing " + std::to_string(sessions_.size()) + " sessions");
+    auto sessions = sessions_;
+    for (auto& [id, session] : sessions) {
+      session->send_error("server_draining", "the server is restarting now: the sequence in progress is lost", true);
+    }
+  }
+  log_line("serve", "drained in " + std::to_string(static_cast<int>(elapsed_ms)) + " ms");
+  stop_loop();
+}
+
+void Server::stop_loop() {
+  if (loop_ != nullptr) g_main_loop_quit(loop_);
 }
 
 void Server::expire_frames() {
   const double now = now_ms();
   for (auto& [id, session] : sessions_) session->expire(now);
+  if (draining_) check_drain();
 }
 
 void Server::session_closed(const std::string& id) {
   if (sessions_.erase(id) > 0) Metrics::global().add("sessions.closed");
+}
+
+void Server::websocket_closing(SoupWebsocketConnection* ws) {
+  if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_CLOSED || closing_.count(ws) > 0) return;
+  auto on_closed = +[](SoupWebsocketConnection* socket, gpointer self) {
+    // Not here: disconnecting inside the emission. On the next turn of the loop.
+    post_to_main([server = static_cast<Server*>(self), socket] {
+      server->closing_.erase(socket);
+      if (server->draining_) server->check_drain();
+    });
+  };
+  const gulong handler = g_signal_connect(ws, "closed", G_CALLBACK(on_closed), this);
+  closing_.emplace(ws, Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))), handler});
+}
+
+Server::Closing::~Closing() {
+  if (ws && handler != 0) g_signal_handler_disconnect(ws.get(), handler);
 }
 
 std::unique_ptr<FrameConsumer> Server::make_consumer(const ConsumerLink& link) {
@@ -213,12 +281,14 @@ void Server::route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocke
 
 void Server::on_websocket(SoupWebsocketConnection* connection) {
   Metrics::global().add("sessions.attempted");
-  if (static_cast<int>(sessions_.size()) >= config_.max_sessions) {
-    Metrics::global().add("errors.server_busy");
+  if (draining_ || static_cast<int>(sessions_.size()) >= config_.max_sessions) {
+    const std::string code = draining_ ? "server_draining" : "server_busy";
+    Metrics::global().add("errors." + code);
     const nlohmann::json busy = {{"type", "error"},
-                                 {"code", "server_busy"},
-                                 {"message", "the server is busy: " + std::to_string(config_.max_sessions) +
-                                                 " sessions are open; try again later"},
+                                 {"code", code},
+                                 {"message", draining_ ? "the server is restarting: try again in a moment"
+                                                       : "the server is busy: " + std::to_string(config_.max_sessions) +
+                                                             " sessions are open; try again later"},
                                  {"fatal", true}};
     soup_websocket_connection_send_text(connection, busy.dump().c_str());
     // Close once the error is on its way: closing in this callback can drop the queued message.
@@ -245,6 +315,7 @@ void Server::route_http(SoupServer*, SoupServerMessage* message, const char* pat
   auto* server = static_cast<Server*>(self);
   const std::string method = soup_server_message_get_method(message);
   const std::string route = path != nullptr ? path : "/";
+  close_after_response(message);  // see http_guard.h: no keep-alive with libsoup 3.2
   try {
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -273,8 +344,9 @@ void Server::handle_healthz(SoupServerMessage* message) {
   }
   frames["received"] = Metrics::global().get("frames.received");
   frames["decoded"] = Metrics::global().get("frames.decoded");
-  respond_json(message, SOUP_STATUS_OK,
-               {{"status", "ok"},
+  // Draining: 503 tells a load balancer to send no new client here; the body says why.
+  respond_json(message, draining_ ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK,
+               {{"status", draining_ ? "draining" : "ok"},
                 {"uptime_s", (now_ms() - started_ms_) / 1000.0},
                 {"sessions", {{"active", sessions_.size()}, {"max", config_.max_sessions}, {"total", Metrics::global().get("sessions.total")}}},
                 {"frames", frames},

@@ -27,6 +27,9 @@ class Server : public SessionHost {
   ~Server() override;
 
   // Listens, prints the URLs, and runs the main loop until SIGINT/SIGTERM. Returns the exit code.
+  // The first signal drains: /healthz answers 503 "draining", new sessions are refused with
+  // `server_draining`, sessions with a sequence in flight finish it (at most --drain-seconds), the
+  // others are closed; then run() returns 0. A second signal stops at once.
   int run();
 
   // Where the server listens, after run() started listening (e.g. "https://127.0.0.1:8443/").
@@ -43,6 +46,7 @@ class Server : public SessionHost {
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
+  void websocket_closing(SoupWebsocketConnection* ws) override;
   std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
   nlohmann::json model_info() const override { return model_info_; }
 
@@ -54,6 +58,11 @@ class Server : public SessionHost {
   void handle_healthz(SoupServerMessage* message);
   void handle_ca(SoupServerMessage* message, const std::string& path);
   void expire_frames();
+  // SIGTERM/SIGINT: the first starts the drain, the second stops at once.
+  void on_signal();
+  void begin_drain();
+  void check_drain();
+  void stop_loop();
 
   static void route_http(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*, gpointer self);
   static void route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection,
@@ -70,6 +79,17 @@ class Server : public SessionHost {
   double started_ms_ = 0;
   guint expire_timer_ = 0;
   GMainLoop* loop_ = nullptr;
+  bool draining_ = false;
+  // WebSockets whose close handshake is under way (websocket_closing), held until "closed".
+  struct Closing {
+    GObjectPtr<SoupWebsocketConnection> ws;
+    gulong handler = 0;
+    Closing(GObjectPtr<SoupWebsocketConnection> w, gulong h) : ws(std::move(w)), handler(h) {}
+    Closing(Closing&&) = default;
+    ~Closing();
+  };
+  std::map<SoupWebsocketConnection*, Closing> closing_;
+  double drain_started_ms_ = 0;
 };
 
 }  // namespace sueo::transport

@@ -48,6 +48,9 @@ struct ServeConfig {
   double frame_timeout_ms = 5000;
   int workers = 0;            // 0: one per core
   int worker_queue = 512;     // frames of one session waiting before `overloaded` drops
+  int http_timeout_s = 10;    // accept → request headers complete; and any stalled HTTP socket wait
+  int ws_timeout_s = 60;
+  int drain_seconds = 30;     // SIGTERM: how long sequences in flight may take to finish      // a /ws socket that moves no byte in either direction this long is closed
 
   // What the page is told to capture (sent in `welcome`).
   int fps = 15;

@@ -69,20 +69,21 @@ frames::AssemblerLimits limits_of(const ServeConfig& config) {
 // Closes the WebSocket a moment later: closed at once, right after a last error was queued, the
 // peer saw an abnormal close (1006) without that error whenever nothing else (a peer's teardown)
 // happened to delay the close.
-void close_soon(SoupWebsocketConnection* ws, const std::string& reason) {
+void close_soon(SoupWebsocketConnection* ws, unsigned short code, const std::string& reason) {
   if (soup_websocket_connection_get_state(ws) != SOUP_WEBSOCKET_STATE_OPEN) return;
   struct Closing {
     GObjectPtr<SoupWebsocketConnection> ws;
+    unsigned short code;
     std::string reason;
   };
-  auto* closing = new Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))),
+  auto* closing = new Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))), code,
                               reason.substr(0, 100)};
   g_timeout_add_full(
       G_PRIORITY_DEFAULT, 50,
       [](gpointer data) -> gboolean {
         auto* c = static_cast<Closing*>(data);
         if (soup_websocket_connection_get_state(c->ws.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
-          soup_websocket_connection_close(c->ws.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, c->reason.c_str());
+          soup_websocket_connection_close(c->ws.get(), c->code, c->reason.c_str());
         }
         return G_SOURCE_REMOVE;
       },
@@ -146,7 +147,7 @@ void Session::send_error(const std::string& code, const std::string& message, bo
   nlohmann::json error = {{"type", "error"}, {"code", code}, {"message", message}};
   if (fatal) error["fatal"] = true;
   send_json(error);
-  if (fatal) close(code);
+  if (fatal) close(code, code == "server_draining" ? SOUP_WEBSOCKET_CLOSE_GOING_AWAY : SOUP_WEBSOCKET_CLOSE_NORMAL);
 }
 
 void Session::post_error(const std::string& code, const std::string& message, bool fatal) {
@@ -404,6 +405,10 @@ void Session::on_channel_text(const std::string& text) {
 }
 
 void Session::start_sequence(const nlohmann::json& message) {
+  if (draining_.load()) {
+    post_error("server_draining", "the server is restarting: no new sequence is accepted; reconnect in a moment");
+    return;
+  }
   uint32_t seq = 0, planned = 0;
   if (!uint32_field(message, "seq", seq) || !uint32_field(message, "frames", planned)) {
     post_error("bad_message", "sequence-start needs unsigned integers \"seq\" and \"frames\"");
@@ -454,6 +459,7 @@ void Session::end_sequence(const nlohmann::json& message) {
   const uint32_t overloaded = overloaded_.exchange(0);
   auto stream = stream_;
   const WeakSession weak = weak_from_this();
+  pending_results_.fetch_add(1);
   host_.workers().submit(
       key_,
       [stream, weak, seq, sent, drops, overloaded, detail](frames::WorkerContext& context) {
@@ -463,6 +469,11 @@ void Session::end_sequence(const nlohmann::json& message) {
           if (auto session = weak.lock()) {
             session->send_json(outcome.receipt);
             if (outcome.result.is_object()) session->send_json(outcome.result);
+            session->pending_results_.fetch_sub(1);
+            if (session->draining_.load() && !session->busy()) {
+              session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
+                                  true);
+            }
           }
         });
       },
@@ -475,7 +486,23 @@ void Session::expire(double now) {
   if (assembler_.expire(now) > 0) count_assembler_drops(before);
 }
 
-void Session::close(const std::string& reason) {
+bool Session::busy() {
+  if (pending_results_.load() > 0) return true;
+  std::lock_guard lock(assembler_mutex_);
+  return assembler_.sequence_open();
+}
+
+void Session::drain() {
+  if (draining_.exchange(true) || closed_) return;
+  if (busy()) {
+    send_error("server_draining",
+               "the server is restarting: the sequence in progress will finish, then this connection closes");
+  } else {
+    send_error("server_draining", "the server is restarting: reconnect in a moment", true);
+  }
+}
+
+void Session::close(const std::string& reason, unsigned short code) {
   if (closed_) return;
   closed_ = true;
   log_line("session", id_ + " closed (" + reason + ") after " + std::to_string(static_cast<int>(now_ms() - created_ms_)) + " ms");
@@ -487,7 +514,10 @@ void Session::close(const std::string& reason) {
   peer_.reset();  // stops the pipeline: no more pc-thread callbacks after this
   const double teardown_ms = now_ms() - teardown_start;
   if (teardown_ms > 50) log_line("session", id_ + ": peer teardown took " + std::to_string(static_cast<int>(teardown_ms)) + " ms");
-  close_soon(ws_.get(), reason);
+  if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
+    close_soon(ws_.get(), code, reason);
+    host_.websocket_closing(ws_.get());
+  }
   host_.session_closed(id_);  // may drop the last reference: nothing after this line
 }
 

@@ -45,6 +45,9 @@ class SessionHost {
   virtual const ServeConfig& config() const = 0;
   virtual frames::WorkerPool& workers() = 0;
   virtual void session_closed(const std::string& id) = 0;
+  // The session asked its WebSocket to close: the host keeps the connection until the close handshake
+  // is done, so the last messages reach the page even when the server is about to exit.
+  virtual void websocket_closing(SoupWebsocketConnection* ws) = 0;
   // A new consumer for a session's frames (recognition plugs in here); may return nullptr.
   virtual std::unique_ptr<FrameConsumer> make_consumer(const struct ConsumerLink& link) = 0;
   // The `model` object of `welcome` (null without a model).
@@ -67,7 +70,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_json(const nlohmann::json& message);
   void send_error(const std::string& code, const std::string& message, bool fatal = false);
   void expire(double now);                       // drops frames past the timeout
-  void close(const std::string& reason);         // idempotent; tells the host
+  // Idempotent; tells the host. `code` is the WebSocket close code (1000 normal, 1001 going away).
+  void close(const std::string& reason, unsigned short code = 1000);
+
+  // Drain (SIGTERM): the page is told with a `server_draining` error; a session with nothing in
+  // flight is closed now (1001), a busy one once its sequence's result is sent. New sequences are
+  // refused from now on.
+  void drain();
+  // A sequence is open, or one ended and its result is still being made.
+  bool busy();
 
   // webrtcbin's pc thread.
   void on_channel_binary(GBytes* data);
@@ -101,6 +112,8 @@ class Session : public std::enable_shared_from_this<Session> {
   frames::FrameAssembler assembler_;  // guarded by assembler_mutex_
   bool detail_ = false;               // guarded by assembler_mutex_: per-frame arrays in the receipt
   std::atomic<uint32_t> overloaded_{0};
+  std::atomic<bool> draining_{false};
+  std::atomic<int> pending_results_{0};  // sequences ended whose receipt/result is not sent yet
   std::shared_ptr<std::atomic<bool>> preview_ = std::make_shared<std::atomic<bool>>(false);
 
   std::shared_ptr<FrameStream> stream_;  // made in start(); used only inside worker tasks

@@ -45,6 +45,7 @@ window.rawPeer = (() => {
       if (message.type === 'answer') pc.setRemoteDescription(message).catch((e) => messages.push({ type: 'local-error', message: String(e) }));
       if (message.type === 'candidate' && message.candidate.candidate) pc.addIceCandidate(message.candidate).catch(() => {});
     };
+    ws.onclose = (event) => messages.push({ type: 'ws-close', code: event.code, reason: event.reason });
     await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
     pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     pc.onicecandidate = (event) => { if (event.candidate) ws.send(JSON.stringify({ type: 'candidate', candidate: event.candidate.toJSON() })); };
