@@ -14,6 +14,10 @@ const WELCOME_TIMEOUT_MS = 10000;
 const OPEN_TIMEOUT_MS = 20000;            // a forced DataChannel that does not open fails the session
 const DATACHANNEL_TIMEOUT_MS = 5000;      // when the welcome does not say
 const WATCH_BUFFER_MS = 10;               // how often SocketFrames looks at ws.bufferedAmount while high
+// An instance that is draining (restarting) refuses a new session with `server_draining`; behind a
+// balancer the next try lands on another instance once the balancer's health check has seen the
+// drain (about a second): retry before the welcome, after these delays.
+const DRAINING_RETRY_MS = [250, 500, 1000, 1000, 2000, 2000];
 
 export function webrtcSupported() {
   return typeof window.RTCPeerConnection === 'function';
@@ -131,6 +135,7 @@ export class Connection {
     this.closed = false;
     this.channelOpening = null;
     this.settle = null;           // the pending connect() or openChannel() promise
+    this.drainingRetries = 0;     // server_draining answers before a welcome, retried
   }
 
   setState(state) {
@@ -371,8 +376,22 @@ export class Connection {
 
   onServerError(msg) {
     const error = new ServerError(msg.code, msg.message || '', msg.fatal);
+    if (error.fatal && error.code === 'server_draining' && !this.welcome && this.retryAfterDraining()) return;
     if (error.fatal) this.fail(error, msg.code);
     else this.handlers.onError?.(error);
+  }
+
+  // Drops the socket an instance refused while draining and opens another after a pause; false
+  // when the retries are used up.
+  retryAfterDraining() {
+    if (this.drainingRetries >= DRAINING_RETRY_MS.length) return false;
+    const delay = DRAINING_RETRY_MS[this.drainingRetries++];
+    const ws = this.ws;
+    ws.onclose = null;
+    ws.onmessage = null;
+    try { ws.close(); } catch { /* closing already */ }
+    setTimeout(() => { if (!this.closed) this.openSocket(); }, delay);
+    return true;
   }
 
   fail(error, code) {
