@@ -6,6 +6,7 @@
 set -eu
 : "${SUEO_TURN_SECRET:?set SUEO_TURN_SECRET (the same as the sueo instances)}"
 umask 077
+run=${TMPDIR:-/tmp}
 {
   grep -vE '^(static-auth-secret|realm|tls-listening-port|cert|pkey|log-file)=' /etc/sueo/turnserver.conf
   echo "static-auth-secret=$SUEO_TURN_SECRET"
@@ -15,5 +16,5 @@ umask 077
   echo "pkey=${SUEO_TURN_KEY:-/certs/key.pem}"
   echo "log-file=stdout"
   for peer in ${SUEO_TURN_ALLOWED_PEERS:-}; do echo "allowed-peer-ip=$peer"; done
-} > /tmp/turnserver.conf
-exec turnserver -c /tmp/turnserver.conf --pidfile=
+} > "$run/turnserver.conf"
+exec turnserver -c "$run/turnserver.conf" --pidfile=

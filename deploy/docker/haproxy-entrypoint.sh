@@ -6,8 +6,12 @@
 set -eu
 : "${SUEO_INSTANCES:?set SUEO_INSTANCES, e.g. sueo1=127.0.0.1:8444}"
 umask 077
-cat "${SUEO_CERT:-/certs/cert.pem}" "${SUEO_KEY:-/certs/key.pem}" > /tmp/sueo.pem
-export SUEO_LB_CERT=/tmp/sueo.pem SUEO_LB_RUNTIME="${SUEO_LB_RUNTIME:-/tmp/haproxy.sock}"
+run=${TMPDIR:-/tmp}
+here=$(dirname "$0")
+render=/etc/sueo/render-config.sh
+[ -x "$render" ] || render="$here/../haproxy/render-config.sh"   # run from the repository (tests)
+cat "${SUEO_CERT:-/certs/cert.pem}" "${SUEO_KEY:-/certs/key.pem}" > "$run/sueo.pem"
+export SUEO_LB_CERT="$run/sueo.pem" SUEO_LB_RUNTIME="${SUEO_LB_RUNTIME:-$run/haproxy.sock}"
 # shellcheck disable=SC2086 # the list is words on purpose
-/etc/sueo/render-config.sh $SUEO_INSTANCES > /tmp/haproxy.cfg
-exec haproxy -W -db -f /tmp/haproxy.cfg
+"$render" $SUEO_INSTANCES > "$run/haproxy.cfg"
+exec haproxy -W -db -f "$run/haproxy.cfg"

@@ -18,14 +18,18 @@ for p in "${plugins[@]}"; do
   [[ -e $f ]] || { echo "missing GStreamer plugin $f" >&2; exit 1; }
   files+=("$f")
 done
-{
+# Every file and the libraries each links, resolved to real paths; one dpkg -S for all of them (it
+# reads the whole package database on every call).
+mapfile -t paths < <(
   for f in "${files[@]}"; do
-    { dpkg -S "$(readlink -f "$f")" 2>/dev/null || true; } | cut -d: -f1
-    ldd "$f" | awk '/=> \//{print $3}' | while read -r lib; do
-      dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
-    done | cut -d: -f1
-  done
+    readlink -f "$f"
+    ldd "$f" | awk '/=> \//{print $3}' | xargs -r readlink -f
+  done | sed -E 'p; s#^/usr/lib/#/lib/#' | sort -u)
+{
+  # Each path also as /lib/…: merged-/usr Debian records some libraries (libc6's) there. A path
+  # dpkg does not know (the binary itself, the alias that is not recorded) is skipped.
+  dpkg -S "${paths[@]}" 2>/dev/null | cut -d: -f1 | tr ',' '\n' | sed 's/^ *//' || true
   # GStreamer's plugin scanner (run once per cache) and the CA bundle for outgoing TLS.
   echo libgstreamer1.0-0
   echo ca-certificates
-} | sed 's/,.*//' | sort -u
+} | grep -v '^$' | sort -u
