@@ -16,5 +16,6 @@ pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-sdp-1.0 g
 pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
 pkg_check_modules(SOUP REQUIRED IMPORTED_TARGET libsoup-3.0)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)  # /metrics: data model + text format only
 
 find_package(GTest REQUIRED)

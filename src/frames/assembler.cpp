@@ -55,14 +55,14 @@ std::optional<AssembledFrame> FrameAssembler::add(const Chunk& chunk, double now
   if (!open_ || h.seq != seq_ || h.frame_index >= planned_frames_) {
     // No state is kept for frames outside the sequence (a peer could name 2^32 of them), so such a
     // frame is counted on its chunk 0: once per frame whose chunks all arrive.
-    if (h.chunk_index == 0) drops_.add(DropReason::kOutOfRange);
+    if (h.chunk_index == 0) count_drop(h.seq, h.frame_index, DropReason::kOutOfRange);
     set_drop(drop, DropReason::kOutOfRange);
     return std::nullopt;
   }
   Slot& slot = slots_[h.frame_index];
   if (slot.state == SlotState::kComplete) {
     // One repeated copy of a frame is chunk_count chunks: count a duplicate frame on the first of each.
-    if (slot.repeated_chunks % slot.chunk_count == 0) drops_.add(DropReason::kDuplicate);
+    if (slot.repeated_chunks % slot.chunk_count == 0) count_drop(seq_, h.frame_index, DropReason::kDuplicate);
     ++slot.repeated_chunks;
     set_drop(drop, DropReason::kDuplicate);
     return std::nullopt;
@@ -207,7 +207,12 @@ void FrameAssembler::drop_frame(uint32_t frame_index, DropReason reason) {
     slots_[frame_index].state = SlotState::kDropped;
     slots_[frame_index].reason = reason;
   }
+  count_drop(seq_, frame_index, reason);
+}
+
+void FrameAssembler::count_drop(uint32_t seq, uint32_t frame_index, DropReason reason) {
   drops_.add(reason);
+  if (drop_log_.size() < kMaxDropLog) drop_log_.push_back({seq, frame_index, reason});
 }
 
 }  // namespace sueo::frames

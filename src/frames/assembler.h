@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "frames/chunk.h"
@@ -23,6 +24,13 @@ struct AssembledFrame {
   double first_chunk_ms = 0;    // server clock: first chunk of this frame arrived
   double complete_ms = 0;       // server clock: last missing chunk arrived
   std::vector<uint8_t> jpeg;
+};
+
+// One frame drop, as counted in FrameAssembler::drops().
+struct DroppedFrame {
+  uint32_t seq = 0;
+  uint32_t frame_index = 0;
+  DropReason reason = DropReason::kIncomplete;
 };
 
 struct AssemblerLimits {
@@ -71,6 +79,12 @@ class FrameAssembler {
   // is not the open sequence. The counts stay readable until the next start_sequence resets them.
   bool end_sequence(uint32_t seq);
 
+  // The frames counted in drops() since the last call, oldest first, so the owner can tell the sender
+  // which ones (docs/protocol.md, frame_dropped). At most kMaxDropLog are kept between calls; the
+  // counts stay exact.
+  static constexpr size_t kMaxDropLog = 4096;
+  std::vector<DroppedFrame> take_dropped() { return std::exchange(drop_log_, {}); }
+
   bool sequence_open() const { return open_; }
   uint32_t current_seq() const { return seq_; }
   const DropCounts& drops() const { return drops_; }      // of the current (or last) sequence
@@ -110,6 +124,7 @@ class FrameAssembler {
   void make_room(uint64_t claim);
   void close_sequence();
   void drop_frame(uint32_t frame_index, DropReason reason);
+  void count_drop(uint32_t seq, uint32_t frame_index, DropReason reason);
 
   AssemblerLimits limits_;
   bool open_ = false;
@@ -123,6 +138,7 @@ class FrameAssembler {
   uint64_t bytes_completed_ = 0;
   uint32_t chunks_repeated_ = 0;
   uint32_t chunks_inconsistent_ = 0;
+  std::vector<DroppedFrame> drop_log_;
 };
 
 }  // namespace sueo::frames

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "frames/sequence_stats.h"
+#include "metrics.h"
 
 namespace sueo {
 namespace {
@@ -106,6 +107,8 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
   const landmarks::FrameLandmarks found =
       tracker_.process_at(frame.image->rgb.data(), frame.image->width, frame.image->height, timestamp_us);
   const double landmarks_ms = wall_ms() - started;
+  static Histogram& landmark_seconds = Metrics::global().histogram("stage_seconds.landmarks");  // /metrics
+  landmark_seconds.observe(landmarks_ms / 1000.0);
   landmark_ms_.push_back(landmarks_ms);
   last_frame_ = {{"index", frame.index},
                  {"queue_wait", queue_wait_ms_.back()},

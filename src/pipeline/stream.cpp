@@ -1,10 +1,29 @@
 #include "pipeline/stream.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "metrics.h"
 
 namespace sueo {
+
+namespace {
+
+// The per-sequence times a result reports (docs/protocol.md §4), into /metrics.
+void observe_stages(const nlohmann::json& result) {
+  static Histogram& classifier = Metrics::global().histogram("stage_seconds.classifier");
+  static Histogram& after_last_frame = Metrics::global().histogram("stage_seconds.after_last_frame");
+  auto stages = result.find("stages_ms");
+  if (stages == result.end() || !stages->is_object()) return;
+  if (auto ms = stages->find("classifier"); ms != stages->end() && ms->is_number() && ms->get<double>() > 0) {
+    classifier.observe(ms->get<double>() / 1000.0);
+  }
+  if (auto ms = stages->find("after_last_frame"); ms != stages->end() && ms->is_number() && ms->get<double>() > 0) {
+    after_last_frame.observe(ms->get<double>() / 1000.0);
+  }
+}
+
+}  // namespace
 
 FrameStream::FrameStream(std::unique_ptr<FrameConsumer> consumer, int64_t max_pixels)
     : consumer_(std::move(consumer)), max_pixels_(max_pixels) {}
@@ -29,9 +48,15 @@ bool FrameStream::add_frame(frames::AssembledFrame frame, frames::WorkerContext&
   if (frame.complete_ms > stats_.t_receive_ms) stats_.t_receive_ms = frame.complete_ms;
   Metrics::global().add("frames.received");
 
+  // Per-stage times for /metrics (the receipt and result carry the same per sequence).
+  static Histogram& queue_wait = Metrics::global().histogram("stage_seconds.queue_wait");
+  static Histogram& decode = Metrics::global().histogram("stage_seconds.decode");
+  const double wall_now = std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
+  queue_wait.observe(std::max(0.0, wall_now - frame.complete_ms) / 1000.0);
   const auto begin = std::chrono::steady_clock::now();
   const bool ok = context.jpeg.decode(frame.jpeg, image_, error, max_pixels_);
   const double decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  decode.observe(decode_ms / 1000.0);
   if (!ok) {
     stats_.drops.add(frames::DropReason::kBadJpeg);
     Metrics::global().add("frames.dropped.bad_jpeg");
@@ -68,6 +93,7 @@ FrameStream::Outcome FrameStream::finish(uint32_t seq, uint32_t frames_sent, con
     if (outcome.result.is_object()) {
       outcome.result["type"] = "result";
       outcome.result["seq"] = seq;
+      observe_stages(outcome.result);
     }
   }
   return outcome;

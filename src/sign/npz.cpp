@@ -96,19 +96,17 @@ void add_member(zip_t* zip, const std::string& name, const std::string& header, 
     throw NpzError(zip_strerror(zip));
 }
 
-}  // namespace
-
-Npz read_npz(const std::string& path) {
-  const Zip zip = open_zip(path, ZIP_RDONLY | ZIP_CHECKCONS);
-  const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
+// Every member of an open archive; `path` (a path or a name) prefixes the messages.
+Npz read_members(zip_t* zip, const std::string& path) {
+  const zip_int64_t entries = zip_get_num_entries(zip, 0);
   Npz arrays;
   try {
     for (zip_int64_t i = 0; i < entries; ++i) {
       const auto index = static_cast<zip_uint64_t>(i);
-      const char* raw_name = zip_get_name(zip.get(), index, 0);
-      if (!raw_name) throw NpzError(zip_strerror(zip.get()));
+      const char* raw_name = zip_get_name(zip, index, 0);
+      if (!raw_name) throw NpzError(zip_strerror(zip));
       const std::string member = raw_name;
-      NpyArray array = parse_npy(read_member(zip.get(), index, member), member);
+      NpyArray array = parse_npy(read_member(zip, index, member), member);
       if (!arrays.emplace(array_name(member), std::move(array)).second)
         throw NpzError("two members named " + member);
     }
@@ -116,6 +114,33 @@ Npz read_npz(const std::string& path) {
     throw NpzError(path + ": " + error.what());
   }
   return arrays;
+}
+
+}  // namespace
+
+Npz read_npz(const std::string& path) {
+  const Zip zip = open_zip(path, ZIP_RDONLY | ZIP_CHECKCONS);
+  return read_members(zip.get(), path);
+}
+
+Npz read_npz_bytes(std::string_view bytes, const std::string& name) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  if (source == nullptr) {
+    const std::string text = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw NpzError(name + ": " + text);
+  }
+  Zip zip(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+  if (!zip) {
+    zip_source_free(source);  // not taken over on failure
+    const std::string text = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw NpzError(name + ": " + text);
+  }
+  zip_error_fini(&error);
+  return read_members(zip.get(), name);
 }
 
 void write_npz(const std::string& path, const Npz& arrays, NpzMethod method) {

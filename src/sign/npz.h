@@ -9,6 +9,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sueo::sign {
@@ -45,6 +46,8 @@ std::string npy_header(const NpyArray& array);
 using Npz = std::map<std::string, NpyArray>;
 
 Npz read_npz(const std::string& path);
+// The same from bytes in memory (fuzzing, uploads); `name` is for messages.
+Npz read_npz_bytes(std::string_view bytes, const std::string& name);
 
 enum class NpzMethod { kStored, kDeflated };  // np.savez / np.savez_compressed
 void write_npz(const std::string& path, const Npz& arrays, NpzMethod method = NpzMethod::kDeflated);

@@ -38,11 +38,13 @@ void fail(Peer::Shared& shared, const std::string& code, const std::string& mess
 }
 
 void on_message_data(GstWebRTCDataChannel*, GBytes* data, gpointer user) {
-  if (data != nullptr && state(user).events.on_binary) state(user).events.on_binary(data);
+  // An empty message (WebRTC's "binary empty" PPID) arrives as NULL: it is passed on as null, so the
+  // session can answer it like any other bad chunk.
+  if (state(user).events.on_binary) state(user).events.on_binary(data);
 }
 
 void on_message_string(GstWebRTCDataChannel*, gchar* text, gpointer user) {
-  if (text != nullptr && state(user).events.on_text) state(user).events.on_text(text);
+  if (state(user).events.on_text) state(user).events.on_text(text != nullptr ? text : "");  // NULL: empty
 }
 
 void on_channel_error(GstWebRTCDataChannel*, GError* error, gpointer user) {

@@ -24,7 +24,7 @@ struct PeerEvents {
   std::function<void(const std::string& sdp)> on_answer;                          // pc thread
   std::function<void(int mline, const std::string& mid, const std::string& candidate)> on_candidate;  // pc
   std::function<void()> on_channel_open;                                           // pc thread
-  std::function<void(GBytes* data)> on_binary;                                     // pc thread
+  std::function<void(GBytes* data)> on_binary;  // pc thread; null for an empty message
   std::function<void(const std::string& text)> on_text;                            // pc thread
   std::function<void(const std::string& code, const std::string& message)> on_failure;  // any thread
 };

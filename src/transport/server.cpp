@@ -2,6 +2,7 @@
 
 #include <glib-unix.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,8 +11,10 @@
 #include <thread>
 
 #include "metrics.h"
+#include "transport/admission.h"
 #include "transport/http_guard.h"
 #include "transport/lan.h"
+#include "transport/metrics_endpoint.h"
 #include "transport/peer.h"
 #include "transport/static_files.h"
 #include "transport/turn_credentials.h"
@@ -30,6 +33,8 @@ GTlsCertificate* load_certificate(const ServeConfig& config) {
   }
   return certificate;
 }
+
+constexpr guint kHeartbeatMs = 25;
 
 int worker_count(const ServeConfig& config) {
   if (config.workers > 0) return config.workers;
@@ -88,7 +93,6 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   guard_http_connections(soup_.get(), static_cast<unsigned>(config_.http_timeout_s),
                          static_cast<unsigned>(config_.ws_timeout_s));
   soup_server_add_handler(soup_.get(), nullptr, route_http, this, nullptr);
-  soup_server_add_websocket_handler(soup_.get(), "/ws", nullptr, nullptr, route_ws, this, nullptr);
   workers_ = std::make_unique<frames::WorkerPool>(worker_count(config_), static_cast<size_t>(config_.worker_queue));
   log_line("serve", "WebRTC warmed up in " + std::to_string(static_cast<int>(Peer::warm_up(config_))) + " ms");
   // Create the counters /healthz always shows, so a reader sees zeros rather than missing keys.
@@ -96,10 +100,16 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
     Metrics::global().counter("frames.dropped." + std::string(frames::to_string(static_cast<frames::DropReason>(i))));
   }
   for (const char* name : {"frames.received", "frames.decoded", "sessions.total", "sessions.closed", "chunks.received",
-                           "sequences.started", "sequences.completed", "sequences.abandoned", "chunks.via_websocket",
+                           "sequences.started", "sequences.completed", "sequences.abandoned", "sessions.refused.server_busy",
+                           "sessions.refused.server_draining", "sessions.refused.too_many_sessions",
+                           "sessions.refused.forbidden_origin", "messages.refused.rate_limited", "chunks.via_websocket",
                            "sessions.websocket_frames"}) {
     Metrics::global().counter(name);
   }
+  for (const char* stage : {"decode", "queue_wait", "landmarks", "classifier", "after_last_frame"}) {
+    Metrics::global().histogram(std::string("stage_seconds.") + stage);
+  }
+  Metrics::global().histogram("offer_to_open_seconds");
 }
 
 Server::~Server() {
@@ -183,7 +193,14 @@ int Server::run() {
         return G_SOURCE_CONTINUE;
       },
       this);
+  heartbeat_due_us_ = g_get_monotonic_time() + kHeartbeatMs * 1000;
+  heartbeat_timer_ = g_timeout_add(kHeartbeatMs, [](gpointer self) -> gboolean {
+    static_cast<Server*>(self)->heartbeat();
+    return G_SOURCE_CONTINUE;
+  }, this);
   g_main_loop_run(loop_);
+  g_source_remove(heartbeat_timer_);
+  heartbeat_timer_ = 0;
   g_source_remove(sigint);
   g_source_remove(sigterm);
   g_main_loop_unref(loop_);
@@ -191,6 +208,15 @@ int Server::run() {
   std::printf("sueo: stopped\n");
   std::fflush(stdout);
   return 0;
+}
+
+void Server::heartbeat() {
+  static Histogram& lag = Metrics::global().histogram("main_loop_lag_seconds");
+  const int64_t now = g_get_monotonic_time();
+  const double late_s = std::max<int64_t>(0, now - heartbeat_due_us_) / 1e6;
+  lag.observe(late_s);
+  max_loop_lag_s_ = std::max(max_loop_lag_s_, late_s);
+  heartbeat_due_us_ = now + kHeartbeatMs * 1000;
 }
 
 void Server::on_signal() {
@@ -221,7 +247,7 @@ void Server::check_drain() {
   if (!sessions_.empty() && elapsed_ms < config_.drain_seconds * 1000.0) return;
   // The last close handshakes carry the pages' final messages: give them a moment.
   constexpr double kCloseGraceMs = 2000;
-  if (sessions_.empty() && !closing_.empty() && elapsed_ms < config_.drain_seconds * 1000.0 + kCloseGraceMs) {
+  if (sessions_.empty() && WebSocket::open_count() > 0 && elapsed_ms < config_.drain_seconds * 1000.0 + kCloseGraceMs) {
     return;
   }
   if (!sessions_.empty()) {
@@ -246,67 +272,101 @@ void Server::expire_frames() {
 }
 
 void Server::session_closed(const std::string& id) {
-  if (sessions_.erase(id) > 0) Metrics::global().add("sessions.closed");
-}
-
-void Server::websocket_closing(SoupWebsocketConnection* ws) {
-  if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_CLOSED || closing_.count(ws) > 0) return;
-  auto on_closed = +[](SoupWebsocketConnection* socket, gpointer self) {
-    // Not here: disconnecting inside the emission. On the next turn of the loop.
-    post_to_main([server = static_cast<Server*>(self), socket] {
-      server->closing_.erase(socket);
-      if (server->draining_) server->check_drain();
-    });
-  };
-  const gulong handler = g_signal_connect(ws, "closed", G_CALLBACK(on_closed), this);
-  closing_.emplace(ws, Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))), handler});
-}
-
-Server::Closing::~Closing() {
-  if (ws && handler != 0) g_signal_handler_disconnect(ws.get(), handler);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  const auto address = sessions_by_address_.find(it->second->address());
+  if (address != sessions_by_address_.end() && --address->second <= 0) sessions_by_address_.erase(address);
+  Metrics::global().add("sessions.closed");
+  sessions_.erase(it);  // may destroy the session, whose close() called this: nothing after this line
 }
 
 std::unique_ptr<FrameConsumer> Server::make_consumer(const ConsumerLink& link) {
   return consumer_factory_ ? consumer_factory_(link) : nullptr;
 }
 
-void Server::route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection, gpointer self) {
-  try {
-    static_cast<Server*>(self)->on_websocket(connection);
-  } catch (const std::exception& error) {
-    Metrics::global().add("errors.internal");
-    log_line("ws", std::string("cannot start a session: ") + error.what());
+void Server::handle_ws_upgrade(SoupServerMessage* message) {
+  auto* request = soup_server_message_get_request_headers(message);
+  const char* origin = soup_message_headers_get_one(request, "Origin");
+  const char* host = soup_message_headers_get_one(request, "Host");
+  if (!origin_allowed(origin ? origin : "", host ? host : "", config_.allowed_origins)) {
+    // Refused before the upgrade: a page of another site gets nothing it can read.
+    Metrics::global().add("errors.forbidden_origin");
+    Metrics::global().add("sessions.refused.forbidden_origin");
+    log_line("ws", std::string("refused a WebSocket from origin ") + origin);
+    static const std::string body = "403: this server accepts WebSockets from its own pages only (--allowed-origins)\n";
+    soup_server_message_set_status(message, SOUP_STATUS_FORBIDDEN, nullptr);
+    soup_server_message_set_response(message, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC, body.data(), body.size());
+    return;
   }
+  // The upgrade answer carries "Connection: Upgrade", not route_http's "close".
+  soup_message_headers_remove(soup_server_message_get_response_headers(message), "Connection");
+  if (!soup_websocket_server_process_handshake(message, nullptr, nullptr, nullptr, nullptr)) {
+    close_after_response(message);  // libsoup set 400 and said why
+    Metrics::global().add("errors.bad_upgrade");
+    return;
+  }
+  const char* forwarded = soup_message_headers_get_one(request, "X-Forwarded-For");
+  const char* peer = soup_server_message_get_remote_host(message);
+  struct Upgrade {
+    Server* server;
+    std::string address;
+  };
+  auto* upgrade = new Upgrade{this, client_address(peer ? peer : "", forwarded ? forwarded : "", config_.trusted_proxies)};
+  g_signal_connect_data(
+      message, "wrote-informational",
+      G_CALLBACK(+[](SoupServerMessage* upgraded, gpointer data) {
+        auto* context = static_cast<Upgrade*>(data);
+        GIOStream* stream = soup_server_message_steal_connection(upgraded);
+        if (stream == nullptr) return;
+        WebSocketLimits limits;
+        // Binary messages are frame chunks (the WebSocket fallback) up to max_chunk_bytes; the session
+        // holds text messages to ws_max_message itself.
+        limits.max_message = static_cast<uint64_t>(
+            std::max<int64_t>(context->server->config_.ws_max_message, context->server->config_.max_chunk_bytes));
+        limits.max_queued_bytes = static_cast<size_t>(context->server->config_.ws_max_queued_bytes);
+        auto ws = WebSocket::create(stream, limits);
+        g_object_unref(stream);
+        try {
+          context->server->on_websocket(std::move(ws), context->address);
+        } catch (const std::exception& error) {
+          Metrics::global().add("errors.internal");
+          log_line("ws", std::string("cannot start a session: ") + error.what());
+        }
+      }),
+      upgrade, [](gpointer data, GClosure*) { delete static_cast<Upgrade*>(data); }, GConnectFlags(0));
 }
 
-void Server::on_websocket(SoupWebsocketConnection* connection) {
+void Server::refuse(const std::shared_ptr<WebSocket>& ws, const std::string& code, const std::string& message) {
+  Metrics::global().add("errors." + code);
+  Metrics::global().add("sessions.refused." + code);
+  const nlohmann::json error = {{"type", "error"}, {"code", code}, {"message", message}, {"fatal", true}};
+  ws->send_text(error.dump());
+  ws->close(ws::kCloseTryAgainLater, code);  // 1013: the client may come back later (or elsewhere)
+}
+
+void Server::on_websocket(std::shared_ptr<WebSocket> ws, const std::string& address) {
   Metrics::global().add("sessions.attempted");
-  if (draining_ || static_cast<int>(sessions_.size()) >= config_.max_sessions) {
-    const std::string code = draining_ ? "server_draining" : "server_busy";
-    Metrics::global().add("errors." + code);
-    const nlohmann::json busy = {{"type", "error"},
-                                 {"code", code},
-                                 {"message", draining_ ? "the server is restarting: try again in a moment"
-                                                       : "the server is busy: " + std::to_string(config_.max_sessions) +
-                                                             " sessions are open; try again later"},
-                                 {"fatal", true}};
-    soup_websocket_connection_send_text(connection, busy.dump().c_str());
-    // Close once the error is on its way: closing in this callback can drop the queued message.
-    g_timeout_add_full(G_PRIORITY_DEFAULT, 50, [](gpointer ws) -> gboolean {
-          auto* socket = static_cast<SoupWebsocketConnection*>(ws);
-          if (soup_websocket_connection_get_state(socket) == SOUP_WEBSOCKET_STATE_OPEN) {
-            soup_websocket_connection_close(socket, 1013, "server busy");  // 1013: try again later
-          }
-          return G_SOURCE_REMOVE;
-        }, g_object_ref(connection), g_object_unref);
+  if (draining_) {
+    refuse(ws, "server_draining", "the server is restarting: try again in a moment");
+    return;
+  }
+  if (static_cast<int>(sessions_.size()) >= config_.max_sessions) {
+    refuse(ws, "server_busy", "the server is busy: " + std::to_string(config_.max_sessions) +
+                                  " sessions are open; try again later");
+    return;
+  }
+  if (config_.max_sessions_per_address > 0 && sessions_by_address_[address] >= config_.max_sessions_per_address) {
+    refuse(ws, "too_many_sessions", std::to_string(config_.max_sessions_per_address) +
+                                        " sessions are open from your address; close one first");
     return;
   }
   const uint64_t key = next_session_++;
   gchar* uuid = g_uuid_string_random();
   const std::string id = std::string(uuid).substr(0, 8) + "-" + std::to_string(key);
   g_free(uuid);
-  auto session = std::make_shared<Session>(id, key, *this, connection);
+  auto session = std::make_shared<Session>(id, key, *this, std::move(ws), address);
   sessions_[id] = session;
+  ++sessions_by_address_[address];
   Metrics::global().add("sessions.total");
   session->start();
 }
@@ -319,6 +379,10 @@ void Server::route_http(SoupServer*, SoupServerMessage* message, const char* pat
   try {
     if (method != "GET" && method != "HEAD") {
       soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    } else if (route == "/ws") {
+      server->handle_ws_upgrade(message);
+    } else if (route == "/metrics") {
+      server->handle_metrics(message);
     } else if (route == "/healthz") {
       server->handle_healthz(message);
     } else if (route == "/ca" || route.rfind("/ca/", 0) == 0) {
@@ -352,8 +416,32 @@ void Server::handle_healthz(SoupServerMessage* message) {
                 {"frames", frames},
                 {"errors", errors},
                 {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
+                {"main_loop", {{"max_lag_ms", max_loop_lag_s_ * 1000.0}}},
                 {"model", model_info_},
                 {"counters", counters}});
+}
+
+void Server::handle_metrics(SoupServerMessage* message) {
+  std::vector<GaugeValue> gauges = {
+      {"sueo_sessions", "Sessions open", {}, static_cast<double>(sessions_.size())},
+      {"sueo_sessions_max", "Sessions allowed at once (--max-sessions)", {}, static_cast<double>(config_.max_sessions)},
+      {"sueo_websockets", "WebSockets open or closing (sessions and refusals)", {}, static_cast<double>(WebSocket::open_count())},
+      {"sueo_worker_threads", "CPU worker threads", {}, static_cast<double>(workers_->size())},
+      {"sueo_worker_queue_depth", "Tasks (mostly frames) waiting for a worker, all sessions", {}, static_cast<double>(workers_->queued())},
+      {"sueo_draining", "1 while the server drains after SIGTERM/SIGINT", {}, draining_ ? 1.0 : 0.0},
+      {"sueo_main_loop_lag_max_seconds", "The longest main loop stall seen since start", {}, max_loop_lag_s_},
+  };
+  if (model_info_.is_object()) {
+    gauges.push_back({"sueo_model_info", "The sign model the server runs (value 1; labels name it)",
+                      {{"name", model_info_.value("name", "")},
+                       {"labels", std::to_string(model_info_.value("labels", 0))}},
+                      1});
+  }
+  const std::string text = prometheus_text(Metrics::global().snapshot(), Metrics::global().histograms(), gauges);
+  soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
+  soup_server_message_set_response(message, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_COPY, text.data(),
+                                   text.size());
 }
 
 void Server::handle_ca(SoupServerMessage* message, const std::string& path) {

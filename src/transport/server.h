@@ -16,6 +16,7 @@
 #include "transport/glib_util.h"
 #include "transport/server_config.h"
 #include "transport/session.h"
+#include "transport/websocket.h"
 
 namespace sueo::transport {
 
@@ -46,16 +47,22 @@ class Server : public SessionHost {
   const ServeConfig& config() const override { return config_; }
   frames::WorkerPool& workers() override { return *workers_; }
   void session_closed(const std::string& id) override;
-  void websocket_closing(SoupWebsocketConnection* ws) override;
   std::unique_ptr<FrameConsumer> make_consumer(const ConsumerLink& link) override;
   nlohmann::json model_info() const override { return model_info_; }
 
  private:
   void listen();
   void print_banner() const;
-  void on_websocket(SoupWebsocketConnection* connection);
+  // GET /ws: the Origin check and the WebSocket handshake (libsoup's); the upgraded connection goes to
+  // on_websocket once the 101 response is written.
+  void handle_ws_upgrade(SoupServerMessage* message);
+  void on_websocket(std::shared_ptr<WebSocket> ws, const std::string& address);
+  // Answers a refused WebSocket with a fatal error `code` and closes it with 1013 (try again later).
+  void refuse(const std::shared_ptr<WebSocket>& ws, const std::string& code, const std::string& message);
   void handle_static(SoupServerMessage* message, const std::string& path);
   void handle_healthz(SoupServerMessage* message);
+  void handle_metrics(SoupServerMessage* message);
+  void heartbeat();  // every 25 ms: how late the main loop runs (stalls delay every session)
   void handle_ca(SoupServerMessage* message, const std::string& path);
   void expire_frames();
   // SIGTERM/SIGINT: the first starts the drain, the second stops at once.
@@ -65,8 +72,6 @@ class Server : public SessionHost {
   void stop_loop();
 
   static void route_http(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*, gpointer self);
-  static void route_ws(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* connection,
-                       gpointer self);
 
   ServeConfig config_;
   GObjectPtr<SoupServer> soup_;
@@ -80,15 +85,10 @@ class Server : public SessionHost {
   guint expire_timer_ = 0;
   GMainLoop* loop_ = nullptr;
   bool draining_ = false;
-  // WebSockets whose close handshake is under way (websocket_closing), held until "closed".
-  struct Closing {
-    GObjectPtr<SoupWebsocketConnection> ws;
-    gulong handler = 0;
-    Closing(GObjectPtr<SoupWebsocketConnection> w, gulong h) : ws(std::move(w)), handler(h) {}
-    Closing(Closing&&) = default;
-    ~Closing();
-  };
-  std::map<SoupWebsocketConnection*, Closing> closing_;
+  guint heartbeat_timer_ = 0;
+  int64_t heartbeat_due_us_ = 0;     // monotonic time the next heartbeat should run
+  double max_loop_lag_s_ = 0;
+  std::map<std::string, int> sessions_by_address_;
   double drain_started_ms_ = 0;
 };
 

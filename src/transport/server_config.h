@@ -50,7 +50,13 @@ struct ServeConfig {
   int worker_queue = 512;     // frames of one session waiting before `overloaded` drops
   int http_timeout_s = 10;    // accept → request headers complete; and any stalled HTTP socket wait
   int ws_timeout_s = 60;
-  int drain_seconds = 30;     // SIGTERM: how long sequences in flight may take to finish      // a /ws socket that moves no byte in either direction this long is closed
+  int drain_seconds = 30;     // SIGTERM: how long sequences in flight may take to finish
+  int idle_s = 30;            // a session with no valid message (/ws or DataChannel) this long is closed
+  int max_messages_per_second = 50;   // client messages per session (/ws and DataChannel text)
+  int max_sessions_per_address = 4;   // 0: no limit
+  int64_t ws_max_queued_bytes = 1 << 20;  // unsent /ws bytes before a client counts as not reading
+  std::vector<std::string> allowed_origins;   // empty: the server's own origin only; "*": any
+  std::vector<std::string> trusted_proxies;   // peers whose X-Forwarded-For names the client      // a /ws socket that moves no byte in either direction this long is closed
 
   // What the page is told to capture (sent in `welcome`).
   int fps = 15;

@@ -1,61 +1,19 @@
 #include "transport/session.h"
 
-#include <algorithm>
 #include <chrono>
+#include <map>
+#include <variant>
 
 #include "metrics.h"
+#include "transport/glib_util.h"
 
 namespace sueo::transport {
 namespace {
 
 using WeakSession = std::weak_ptr<Session>;
 
-gpointer hold_weak(const std::shared_ptr<Session>& session) { return new WeakSession(session); }
-void release_weak(gpointer data, GClosure*) { delete static_cast<WeakSession*>(data); }
-std::shared_ptr<Session> lock_weak(gpointer data) { return static_cast<WeakSession*>(data)->lock(); }
-
 double wall_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-void on_ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer user) {
-  auto session = lock_weak(user);
-  if (!session) return;
-  gsize size = 0;
-  const auto* data = static_cast<const char*>(g_bytes_get_data(message, &size));
-  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
-    session->on_ws_binary(message);
-    return;
-  }
-  session->on_ws_text(std::string_view(data != nullptr ? data : "", size));
-}
-
-void on_ws_closed(SoupWebsocketConnection*, gpointer user) {
-  if (auto session = lock_weak(user)) session->close("websocket closed");
-}
-
-void on_ws_error(SoupWebsocketConnection*, GError* error, gpointer user) {
-  auto session = lock_weak(user);
-  if (!session || error == nullptr) return;
-  if (error->domain == SOUP_WEBSOCKET_ERROR && error->code == SOUP_WEBSOCKET_CLOSE_TOO_BIG) {
-    Metrics::global().add("errors.message_too_large");
-  }
-  log_line("ws", "session " + session->id() + ": " + error->message);
-}
-
-const std::string* string_field(const nlohmann::json& message, const char* name) {
-  auto it = message.find(name);
-  if (it == message.end() || !it->is_string()) return nullptr;
-  return it->get_ptr<const std::string*>();
-}
-
-bool uint32_field(const nlohmann::json& message, const char* name, uint32_t& out) {
-  auto it = message.find(name);
-  if (it == message.end() || !(it->is_number_integer() || it->is_number_unsigned())) return false;
-  const auto value = it->get<int64_t>();
-  if (value < 0 || value > UINT32_MAX) return false;
-  out = static_cast<uint32_t>(value);
-  return true;
 }
 
 frames::AssemblerLimits limits_of(const ServeConfig& config) {
@@ -66,48 +24,41 @@ frames::AssemblerLimits limits_of(const ServeConfig& config) {
   return limits;
 }
 
-// Closes the WebSocket a moment later: closed at once, right after a last error was queued, the
-// peer saw an abnormal close (1006) without that error whenever nothing else (a peer's teardown)
-// happened to delay the close.
-void close_soon(SoupWebsocketConnection* ws, unsigned short code, const std::string& reason) {
-  if (soup_websocket_connection_get_state(ws) != SOUP_WEBSOCKET_STATE_OPEN) return;
-  struct Closing {
-    GObjectPtr<SoupWebsocketConnection> ws;
-    unsigned short code;
-    std::string reason;
-  };
-  auto* closing = new Closing{GObjectPtr<SoupWebsocketConnection>(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))), code,
-                              reason.substr(0, 100)};
-  g_timeout_add_full(
-      G_PRIORITY_DEFAULT, 50,
-      [](gpointer data) -> gboolean {
-        auto* c = static_cast<Closing*>(data);
-        if (soup_websocket_connection_get_state(c->ws.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
-          soup_websocket_connection_close(c->ws.get(), c->code, c->reason.c_str());
-        }
-        return G_SOURCE_REMOVE;
-      },
-      closing, [](gpointer data) { delete static_cast<Closing*>(data); });
+protocol::SequenceLimits sequence_limits(const ServeConfig& config) {
+  protocol::SequenceLimits limits;
+  limits.max_frames = static_cast<uint32_t>(config.max_sequence_frames);
+  return limits;
 }
+
+// Non-fatal error messages a session is sent per second (and in a burst): enough for every real
+// mistake, not one reply per message of a flood.
+constexpr double kErrorRepliesPerSecond = 20;
+// A session whose refused messages in kFloodWindowMs pass kFloodFactor × rate × window is closed: a
+// client sending twice its rate for 10 s, or a burst of 10 s worth of messages.
+constexpr double kFloodWindowMs = 10000;
+constexpr double kFloodFactor = 1;
+// Dropped frames named in one frame_dropped report (the counts cover all of them).
+constexpr size_t kMaxFramesPerReport = 256;
 
 }  // namespace
 
-Session::Session(std::string id, uint64_t key, SessionHost& host, SoupWebsocketConnection* ws)
+Session::Session(std::string id, uint64_t key, SessionHost& host, std::shared_ptr<WebSocket> ws, std::string address)
     : id_(std::move(id)),
       key_(key),
       host_(host),
-      ws_(SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws))),
+      ws_(std::move(ws)),
+      address_(std::move(address)),
       created_ms_(now_ms()),
-      assembler_(limits_of(host.config())) {}
+      error_replies_(kErrorRepliesPerSecond, 2 * kErrorRepliesPerSecond),
+      assembler_(limits_of(host.config())),
+      last_activity_ms_(now_ms()),
+      messages_(host.config().max_messages_per_second, 2.0 * host.config().max_messages_per_second) {}
 
 Session::~Session() {
-  for (gulong handler : ws_handlers_) {
-    if (handler != 0) g_signal_handler_disconnect(ws_.get(), handler);
-  }
+  if (ws_) ws_->set_handlers({});
 }
 
 void Session::start() {
-  const auto self = shared_from_this();
   const auto& config = host_.config();
   ConsumerLink link;
   link.send = [weak = weak_from_this()](nlohmann::json message) {
@@ -117,16 +68,32 @@ void Session::start() {
   };
   link.preview_enabled = [preview = preview_] { return preview->load(std::memory_order_relaxed); };
   stream_ = std::make_shared<FrameStream>(host_.make_consumer(link));  // before any channel message
-  // Accept messages a bit above the limits so an oversized one can be answered with an error first.
-  const int64_t largest = std::max<int64_t>(config.ws_max_message, config.max_chunk_bytes);
-  soup_websocket_connection_set_max_incoming_payload_size(ws_.get(), static_cast<guint64>(largest) * 4);
-  soup_websocket_connection_set_keepalive_interval(ws_.get(), 20);
-  ws_handlers_[0] = g_signal_connect_data(ws_.get(), "message", G_CALLBACK(on_ws_message), hold_weak(self),
-                                          release_weak, GConnectFlags(0));
-  ws_handlers_[1] = g_signal_connect_data(ws_.get(), "closed", G_CALLBACK(on_ws_closed), hold_weak(self),
-                                          release_weak, GConnectFlags(0));
-  ws_handlers_[2] = g_signal_connect_data(ws_.get(), "error", G_CALLBACK(on_ws_error), hold_weak(self),
-                                          release_weak, GConnectFlags(0));
+  WebSocket::Handlers handlers;
+  const WeakSession weak = weak_from_this();
+  handlers.on_text = [weak](std::string_view text) {
+    if (auto session = weak.lock()) session->on_ws_text(text);
+  };
+  handlers.on_binary = [weak](std::string_view bytes) {
+    if (auto session = weak.lock()) session->on_ws_binary(bytes);
+  };
+  handlers.on_protocol_error = [weak](uint16_t code, const std::string& why) {
+    auto session = weak.lock();
+    if (!session) return;
+    if (code == ws::kCloseTooBig) {
+      session->send_error("message_too_large", "a /ws message may be at most " +
+                                                   std::to_string(session->host_.config().ws_max_message) + " bytes",
+                          true, code);
+    } else {
+      session->send_error("bad_message", "WebSocket protocol error: " + why, true, code);
+    }
+  };
+  handlers.on_closed = [weak](uint16_t code, const std::string& why) {
+    if (auto session = weak.lock()) {
+      if (code == ws::kClosePolicy) Metrics::global().add("errors.slow_client");
+      session->close("websocket closed (" + std::to_string(code) + (why.empty() ? "" : ": " + why) + ")", code);
+    }
+  };
+  ws_->set_handlers(std::move(handlers));
   send_json({{"type", "welcome"},
              {"session", id_},
              {"server_time", now_ms()},
@@ -136,70 +103,112 @@ void Session::start() {
 }
 
 void Session::send_json(const nlohmann::json& message) {
-  if (closed_) return;
-  if (soup_websocket_connection_get_state(ws_.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
-  soup_websocket_connection_send_text(ws_.get(), message.dump().c_str());
+  if (closed_ || !ws_->open()) return;
+  // `replace`: a client's bytes echoed in a message can never make dump() throw.
+  ws_->send_text(message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void Session::send_error(const std::string& code, const std::string& message, bool fatal) {
+void Session::send_error(const std::string& code, const std::string& message, bool fatal, uint16_t close_code) {
   Metrics::global().add("errors." + code);
+  if (!fatal && !error_replies_.take(now_ms())) {
+    ++errors_suppressed_;
+    Metrics::global().add("replies.suppressed");
+    return;
+  }
   log_line("session", id_ + ": " + code + ": " + message);
   nlohmann::json error = {{"type", "error"}, {"code", code}, {"message", message}};
   if (fatal) error["fatal"] = true;
   send_json(error);
-  if (fatal) close(code, code == "server_draining" ? SOUP_WEBSOCKET_CLOSE_GOING_AWAY : SOUP_WEBSOCKET_CLOSE_NORMAL);
+  if (!fatal) return;
+  if (close_code == 0) close_code = code == "server_draining" ? ws::kCloseGoingAway : ws::kCloseNormal;
+  close(code, close_code);
 }
 
-void Session::post_error(const std::string& code, const std::string& message, bool fatal) {
-  post_to_main([weak = weak_from_this(), code, message, fatal] {
-    if (auto session = weak.lock()) session->send_error(code, message, fatal);
+void Session::post_error(const std::string& code, const std::string& message, bool fatal, uint16_t close_code) {
+  post_to_main([weak = weak_from_this(), code, message, fatal, close_code] {
+    if (auto session = weak.lock()) session->send_error(code, message, fatal, close_code);
   });
 }
 
-void Session::on_ws_text(std::string_view text) {
-  if (static_cast<int64_t>(text.size()) > host_.config().ws_max_message) {
-    send_error("message_too_large",
-               "a /ws message may be at most " + std::to_string(host_.config().ws_max_message) + " bytes", true);
-    return;
+bool Session::admit_message() {
+  const double now = now_ms();
+  bool notify = false, flood = false;
+  {
+    std::lock_guard lock(rate_mutex_);
+    if (messages_.take(now)) return true;
+    if (now - refused_since_ms_ > kFloodWindowMs) {
+      refused_since_ms_ = now;
+      refused_ = 0;
+    }
+    ++refused_;
+    flood = refused_ > kFloodFactor * host_.config().max_messages_per_second * (kFloodWindowMs / 1000.0);
+    notify = now - last_rate_notice_ms_ >= 1000;
+    if (notify) last_rate_notice_ms_ = now;
   }
-  const auto message = nlohmann::json::parse(text, nullptr, false);
-  if (message.is_discarded()) {
-    send_error("bad_json", "the message is not valid JSON");
-    return;
+  Metrics::global().add("messages.refused.rate_limited");
+  if (flood) {
+    post_error("rate_limited", "too many messages for too long: the session is closed", true, ws::kClosePolicy);
+  } else if (notify) {
+    post_error("rate_limited", "too many messages: at most " + std::to_string(host_.config().max_messages_per_second) +
+                                   " a second; the extra ones are dropped unanswered");
   }
-  const std::string* type = message.is_object() ? string_field(message, "type") : nullptr;
-  if (type == nullptr) {
-    send_error("bad_message", "a message must be a JSON object with a string \"type\"");
-    return;
-  }
-  if (*type == "offer") {
-    handle_offer(message);
-  } else if (*type == "candidate") {
-    handle_candidate(message);
-  } else if (*type == "ping") {
-    handle_ping(message);
-  } else if (*type == "options") {
-    handle_options(message);
-  } else if (*type == "sequence-start" || *type == "sequence-end") {
-    // The WebSocket fallback: sequence control on /ws, in order with the chunks that follow it there.
-    note_ws_frames();
-    if (*type == "sequence-start") start_sequence(message);
-    else end_sequence(message);
-  } else {
-    send_error("unknown_type", "unknown message type '" + type->substr(0, 64) + "'");
-  }
+  return false;
 }
 
-void Session::on_ws_binary(GBytes* data) {
+void Session::touch() { last_activity_ms_.store(now_ms(), std::memory_order_relaxed); }
+
+void Session::on_ws_text(std::string_view text) {
+  // The socket takes messages up to max(ws_max_message, max_chunk_bytes): binary ones are chunks.
+  if (static_cast<int64_t>(text.size()) > host_.config().ws_max_message) {
+    send_error("message_too_large", "a /ws text message may be at most " + std::to_string(host_.config().ws_max_message) +
+                                        " bytes", true, ws::kCloseTooBig);
+    return;
+  }
+  if (!admit_message()) return;
+  const protocol::WsMessage message = protocol::parse_ws_message(text);
+  if (const auto* error = std::get_if<protocol::Error>(&message); error != nullptr && error->code == "unknown_type") {
+    // The WebSocket fallback: sequence-start/-end on /ws, in order with the chunks that follow there.
+    const auto control = protocol::parse_channel_message(text, sequence_limits(host_.config()));
+    if (const auto* start = std::get_if<protocol::SequenceStart>(&control)) {
+      touch();
+      note_ws_frames();
+      start_sequence(*start);
+      return;
+    }
+    if (const auto* end = std::get_if<protocol::SequenceEnd>(&control)) {
+      touch();
+      note_ws_frames();
+      end_sequence(*end);
+      return;
+    }
+    if (const auto* bad = std::get_if<protocol::Error>(&control); bad != nullptr && bad->code != "unknown_type") {
+      send_error(bad->code, bad->message);  // a sequence message with a bad field: say which
+      return;
+    }
+  }
+  std::visit(
+      [this](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, protocol::Error>) {
+          send_error(m.code, m.message);
+        } else {
+          touch();
+          handle(m);
+        }
+      },
+      message);
+}
+
+void Session::on_ws_binary(std::string_view bytes) {
   const int64_t limit = host_.config().max_chunk_bytes;
-  if (static_cast<int64_t>(g_bytes_get_size(data)) > limit) {
+  if (static_cast<int64_t>(bytes.size()) > limit) {
     send_error("message_too_large", "a frame chunk on /ws may be at most " + std::to_string(limit) +
-                                        " bytes (welcome config max_chunk_bytes)", true);
+                                        " bytes (welcome config max_chunk_bytes)", true, ws::kCloseTooBig);
     return;
   }
   note_ws_frames();
   Metrics::global().add("chunks.via_websocket");
-  on_channel_binary(data);
+  on_chunk(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 void Session::note_ws_frames() {
@@ -212,71 +221,44 @@ void Session::note_ws_frames() {
   if (peer_) peer_.reset();
 }
 
-void Session::handle_offer(const nlohmann::json& message) {
-  const std::string* sdp = string_field(message, "sdp");
-  if (sdp == nullptr) {
-    send_error("bad_message", "an offer needs a string \"sdp\"");
-    return;
-  }
+void Session::handle(const protocol::Offer& offer) {
   if (peer_) {
     send_error("second_offer", "this session already has a peer: one offer per session (reconnect to start over)");
     return;
   }
+  offer_ms_ = now_ms();
   try {
     peer_ = std::make_unique<Peer>(host_.config(), make_peer_events());
   } catch (const std::exception& error) {
-    send_error("internal", error.what(), true);
+    send_error("internal", error.what(), true, ws::kCloseServerError);
     return;
   }
   std::string why;
-  if (!peer_->set_offer(*sdp, why)) {
+  if (!peer_->set_offer(offer.sdp, why)) {
     peer_.reset();
     send_error("bad_sdp", why);
   }
 }
 
-void Session::handle_candidate(const nlohmann::json& message) {
-  auto it = message.find("candidate");
-  if (it == message.end() || !it->is_object()) {
-    send_error("bad_candidate", "a candidate message needs an object \"candidate\" (RTCIceCandidateInit)");
-    return;
-  }
+void Session::handle(const protocol::Candidate& candidate) {
   if (!peer_) {
     send_error("no_offer", "a candidate arrived before the offer");
     return;
   }
-  const auto& init = *it;
-  const std::string* line = string_field(init, "candidate");
-  const std::string* mid = string_field(init, "sdpMid");
-  int mline = -1;
-  if (auto index = init.find("sdpMLineIndex"); index != init.end() && index->is_number_integer()) {
-    mline = index->get<int>();
-  }
-  if (init.contains("candidate") && line == nullptr) {
-    send_error("bad_candidate", "\"candidate.candidate\" must be a string");
-    return;
-  }
   std::string why;
-  if (!peer_->add_candidate(mline, mid ? *mid : "", line ? *line : "", why)) send_error("bad_candidate", why);
+  if (!peer_->add_candidate(candidate.sdp_mline_index.value_or(-1), candidate.sdp_mid.value_or(""),
+                            candidate.candidate.value_or(""), why)) {
+    send_error("bad_candidate", why);
+  }
 }
 
-void Session::handle_ping(const nlohmann::json& message) {
+void Session::handle(const protocol::Ping& ping) {
   const double received = now_ms();
-  auto it = message.find("t0");
-  if (it == message.end() || !it->is_number()) {
-    send_error("bad_message", "a ping needs a number \"t0\"");
-    return;
-  }
-  send_json({{"type", "pong"}, {"t0", *it}, {"t1", received}, {"t2", now_ms()}});
+  send_json({{"type", "pong"}, {"t0", ping.t0}, {"t1", received}, {"t2", now_ms()}});
 }
 
-void Session::handle_options(const nlohmann::json& message) {
-  auto it = message.find("landmarks");
-  if (it == message.end() || !it->is_boolean()) {
-    send_error("bad_message", "options needs a boolean \"landmarks\"");
-    return;
-  }
-  preview_->store(it->get<bool>(), std::memory_order_relaxed);
+void Session::handle(const protocol::Options& options) {
+  preview_->store(options.landmarks, std::memory_order_relaxed);
 }
 
 PeerEvents Session::make_peer_events() {
@@ -299,6 +281,7 @@ PeerEvents Session::make_peer_events() {
     post_to_main([weak] {
       if (auto session = weak.lock()) {
         Metrics::global().add("channels.opened");
+        Metrics::global().observe("offer_to_open_seconds", (now_ms() - session->offer_ms_) / 1000.0);
         session->send_json({{"type", "channel-open"}, {"server_time", now_ms()}});
       }
     });
@@ -316,14 +299,14 @@ PeerEvents Session::make_peer_events() {
       if (code == "peer_closed") {
         session->close("peer closed: " + message);
       } else {
-        session->send_error(code, message, code == "peer_failed");
+        session->send_error(code, message, code == "peer_failed", ws::kCloseNormal);
       }
     });
   };
   return events;
 }
 
-void Session::count_assembler_drops(const frames::DropCounts& before) {
+void Session::collect_drops(const frames::DropCounts& before) {
   const auto& after = assembler_.drops();
   for (size_t i = 0; i < frames::kDropReasonCount; ++i) {
     if (after.by_reason[i] > before.by_reason[i]) {
@@ -331,12 +314,58 @@ void Session::count_assembler_drops(const frames::DropCounts& before) {
                             after.by_reason[i] - before.by_reason[i]);
     }
   }
+  for (const auto& drop : assembler_.take_dropped()) {
+    if (unreported_.size() < frames::FrameAssembler::kMaxDropLog) unreported_.push_back(drop);
+  }
+}
+
+void Session::report_drops() {
+  std::vector<frames::DroppedFrame> drops;
+  {
+    std::lock_guard lock(assembler_mutex_);
+    drops.swap(unreported_);
+  }
+  if (drops.empty()) return;
+  struct Report {
+    nlohmann::json frames = nlohmann::json::array();
+    std::map<std::string, int> reasons;
+    size_t count = 0;
+  };
+  std::map<uint32_t, Report> by_seq;
+  for (const auto& drop : drops) {
+    Report& report = by_seq[drop.seq];
+    if (report.frames.size() < kMaxFramesPerReport) report.frames.push_back(drop.frame_index);
+    ++report.reasons[std::string(frames::to_string(drop.reason))];
+    ++report.count;
+  }
+  for (auto& [seq, report] : by_seq) {
+    std::string text = std::to_string(report.count) + " frame" + (report.count == 1 ? "" : "s") + " of sequence " +
+                       std::to_string(seq) + " dropped:";
+    for (const auto& [reason, n] : report.reasons) text += " " + reason + " " + std::to_string(n);
+    Metrics::global().add("errors.frame_dropped");
+    // Not through send_error's reply budget: one report per sequence per 100 ms is bounded already.
+    send_json({{"type", "error"},
+               {"code", "frame_dropped"},
+               {"message", text},
+               {"seq", seq},
+               {"frames", report.frames},
+               {"count", report.count},
+               {"reasons", report.reasons}});
+  }
 }
 
 void Session::on_channel_binary(GBytes* data) {
   gsize size = 0;
-  const auto* bytes = static_cast<const uint8_t*>(g_bytes_get_data(data, &size));
+  const auto* bytes = data != nullptr ? static_cast<const uint8_t*>(g_bytes_get_data(data, &size)) : nullptr;
+  on_chunk(bytes, size);
+}
+
+void Session::on_chunk(const uint8_t* bytes, size_t size) {
   Metrics::global().add("chunks.received");
+  if (size == 0) {
+    post_error("bad_chunk", "an empty frame chunk: a chunk is a 32-byte header and its payload");
+    return;
+  }
   frames::ParseError parse_error;
   // The size limit is the assembler's to enforce, so an oversized frame is counted once, in its sequence.
   const auto chunk = frames::parse_chunk({bytes, size}, UINT32_MAX, parse_error);
@@ -344,20 +373,13 @@ void Session::on_channel_binary(GBytes* data) {
     post_error("bad_chunk", parse_error.message);
     return;
   }
+  touch();
   std::optional<frames::AssembledFrame> frame;
-  std::optional<frames::DropReason> drop;
-  bool dropped_frame = false;
   {
     std::lock_guard lock(assembler_mutex_);
     const frames::DropCounts before = assembler_.drops();
-    frame = assembler_.add(*chunk, now_ms(), &drop);
-    dropped_frame = assembler_.drops().total() > before.total();
-    count_assembler_drops(before);
-  }
-  // One error per dropped frame (the assembler counts frames, not each refused chunk).
-  if (dropped_frame && drop) {
-    post_error("frame_dropped", "frame " + std::to_string(chunk->header.frame_index) + " of sequence " +
-                                    std::to_string(chunk->header.seq) + " dropped: " + std::string(frames::to_string(*drop)));
+    frame = assembler_.add(*chunk, now_ms());
+    collect_drops(before);
   }
   if (frame) submit_frame(std::move(*frame));
 }
@@ -383,66 +405,64 @@ void Session::submit_frame(frames::AssembledFrame frame) {
   if (!queued) {
     overloaded_.fetch_add(1);
     Metrics::global().add("frames.dropped.overloaded");
-    post_error("frame_dropped", "frame " + std::to_string(index) + " of sequence " + std::to_string(seq) +
-                                    " dropped: the workers' queue is full (overloaded)");
+    std::lock_guard lock(assembler_mutex_);
+    if (unreported_.size() < frames::FrameAssembler::kMaxDropLog) {
+      unreported_.push_back({seq, index, frames::DropReason::kOverloaded});
+    }
   }
 }
 
 void Session::on_channel_text(const std::string& text) {
-  const auto message = nlohmann::json::parse(text, nullptr, false);
-  const std::string* type = message.is_object() ? string_field(message, "type") : nullptr;
-  if (message.is_discarded()) {
-    post_error("bad_json", "a DataChannel text message is not valid JSON");
-  } else if (type == nullptr) {
-    post_error("bad_message", "a DataChannel message must be a JSON object with a string \"type\"");
-  } else if (*type == "sequence-start") {
-    start_sequence(message);
-  } else if (*type == "sequence-end") {
-    end_sequence(message);
-  } else {
-    post_error("unknown_type", "unknown DataChannel message type '" + type->substr(0, 64) + "'");
+  if (!admit_message()) return;
+  const protocol::ChannelMessage message = protocol::parse_channel_message(text, sequence_limits(host_.config()));
+  if (const auto* error = std::get_if<protocol::Error>(&message)) {
+    post_error(error->code, error->message);
+  } else if (const auto* start = std::get_if<protocol::SequenceStart>(&message)) {
+    touch();
+    start_sequence(*start);
+  } else if (const auto* end = std::get_if<protocol::SequenceEnd>(&message)) {
+    touch();
+    end_sequence(*end);
   }
 }
 
-void Session::start_sequence(const nlohmann::json& message) {
+void Session::start_sequence(const protocol::SequenceStart& start) {
   if (draining_.load()) {
     post_error("server_draining", "the server is restarting: no new sequence is accepted; reconnect in a moment");
     return;
   }
-  uint32_t seq = 0, planned = 0;
-  if (!uint32_field(message, "seq", seq) || !uint32_field(message, "frames", planned)) {
-    post_error("bad_message", "sequence-start needs unsigned integers \"seq\" and \"frames\"");
-    return;
-  }
   bool started = false, was_open = false;
+  uint32_t open_seq = 0;
   {
     std::lock_guard lock(assembler_mutex_);
     was_open = assembler_.sequence_open();
+    open_seq = assembler_.current_seq();
     const frames::DropCounts before = assembler_.drops();
-    started = assembler_.start_sequence(seq, planned, now_ms());
-    count_assembler_drops(before);
-    auto detail = message.find("detail");
-    detail_ = detail != message.end() && detail->is_boolean() && detail->get<bool>();
+    started = assembler_.start_sequence(start.seq, start.frames, now_ms());
+    collect_drops(before);
+    if (started) detail_ = start.detail;
   }
-  if (was_open) post_error("sequence_error", "a new sequence started while one was open: the open one was abandoned");
-  if (!started) {
-    post_error("sequence_error", "sequence " + std::to_string(seq) + " refused: frames must be 1 … " +
-                                     std::to_string(host_.config().max_sequence_frames));
+  if (!started) {  // the parser already checked the range; kept for a limit that may differ
+    post_error("bad_message", "sequence " + std::to_string(start.seq) + " refused: frames must be 1 … " +
+                                  std::to_string(host_.config().max_sequence_frames));
     return;
+  }
+  if (was_open) {
+    Metrics::global().add("sequences.abandoned");
+    post_error("sequence_error", "sequence " + std::to_string(start.seq) + " started while sequence " +
+                                     std::to_string(open_seq) + " was open: " + std::to_string(open_seq) +
+                                     " was abandoned (its incomplete frames are dropped, it gets no receipt)");
   }
   Metrics::global().add("sequences.started");
   auto stream = stream_;
+  const uint32_t seq = start.seq, planned = start.frames;
   host_.workers().submit(key_, [stream, seq, planned](frames::WorkerContext&) { stream->start(seq, planned, 0); },
                          /*force=*/true);
 }
 
-void Session::end_sequence(const nlohmann::json& message) {
-  uint32_t seq = 0, sent = 0;
-  if (!uint32_field(message, "seq", seq)) {
-    post_error("bad_message", "sequence-end needs an unsigned integer \"seq\"");
-    return;
-  }
-  uint32_field(message, "frames", sent);
+void Session::end_sequence(const protocol::SequenceEnd& end) {
+  const uint32_t seq = end.seq;
+  const uint32_t sent = end.frames.value_or(0);
   frames::DropCounts drops;
   bool detail = false;
   {
@@ -452,7 +472,7 @@ void Session::end_sequence(const nlohmann::json& message) {
       post_error("sequence_error", "sequence-end for sequence " + std::to_string(seq) + ", which is not open");
       return;
     }
-    count_assembler_drops(before);
+    collect_drops(before);
     drops = assembler_.drops();
     detail = detail_;
   }
@@ -466,14 +486,15 @@ void Session::end_sequence(const nlohmann::json& message) {
         FrameStream::Outcome outcome = stream->finish(seq, sent, drops, overloaded, wall_ms(), detail, context);
         post_to_main([weak, outcome = std::move(outcome)] {
           Metrics::global().add("sequences.completed");
-          if (auto session = weak.lock()) {
-            session->send_json(outcome.receipt);
-            if (outcome.result.is_object()) session->send_json(outcome.result);
-            session->pending_results_.fetch_sub(1);
-            if (session->draining_.load() && !session->busy()) {
-              session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
-                                  true);
-            }
+          auto session = weak.lock();
+          if (!session) return;
+          session->report_drops();  // every drop of the sequence is reported before its receipt
+          session->send_json(outcome.receipt);
+          if (outcome.result.is_object()) session->send_json(outcome.result);
+          session->pending_results_.fetch_sub(1);
+          if (session->draining_.load() && !session->busy()) {
+            session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
+                                true);
           }
         });
       },
@@ -481,9 +502,18 @@ void Session::end_sequence(const nlohmann::json& message) {
 }
 
 void Session::expire(double now) {
-  std::lock_guard lock(assembler_mutex_);
-  const frames::DropCounts before = assembler_.drops();
-  if (assembler_.expire(now) > 0) count_assembler_drops(before);
+  {
+    std::lock_guard lock(assembler_mutex_);
+    const frames::DropCounts before = assembler_.drops();
+    if (assembler_.expire(now) > 0) collect_drops(before);
+  }
+  report_drops();
+  const double idle_ms = now - last_activity_ms_.load(std::memory_order_relaxed);
+  if (idle_ms > host_.config().idle_s * 1000.0 && pending_results_.load() == 0) {
+    send_error("idle_timeout", "no message for " + std::to_string(host_.config().idle_s) +
+                                   " s: the session is closed (the page pings every 5 s; reconnect to go on)",
+               true);
+  }
 }
 
 bool Session::busy() {
@@ -502,7 +532,7 @@ void Session::drain() {
   }
 }
 
-void Session::close(const std::string& reason, unsigned short code) {
+void Session::close(const std::string& reason, uint16_t code) {
   if (closed_) return;
   closed_ = true;
   log_line("session", id_ + " closed (" + reason + ") after " + std::to_string(static_cast<int>(now_ms() - created_ms_)) + " ms");
@@ -514,10 +544,7 @@ void Session::close(const std::string& reason, unsigned short code) {
   peer_.reset();  // stops the pipeline: no more pc-thread callbacks after this
   const double teardown_ms = now_ms() - teardown_start;
   if (teardown_ms > 50) log_line("session", id_ + ": peer teardown took " + std::to_string(static_cast<int>(teardown_ms)) + " ms");
-  if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
-    close_soon(ws_.get(), code, reason);
-    host_.websocket_closing(ws_.get());
-  }
+  ws_->close(code, reason.substr(0, 100));  // no-op when the WebSocket is already closing or closed
   host_.session_closed(id_);  // may drop the last reference: nothing after this line
 }
 

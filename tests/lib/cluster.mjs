@@ -112,7 +112,9 @@ export async function startCluster({
   };
   try {
     const env = {};
-    const args = ['--max-sessions', String(maxSessions), ...instanceArgs];
+    // HAProxy connects from 127.0.0.1 and names the client in X-Forwarded-For: trust it for the
+    // per-address session limit.
+    const args = ['--max-sessions', String(maxSessions), '--trusted-proxies', '127.0.0.1', ...instanceArgs];
     if (turn) {
       turnServer = await startCoturn();
       env.SUEO_TURN_SECRET = turnServer.secret;  // from the environment: not in `ps`

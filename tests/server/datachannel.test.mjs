@@ -92,7 +92,7 @@ test('bad chunks, bad JPEGs and bad control messages are dropped, reported and c
     peer.sendText('{"type": "sequence-start",');                         // bad_json
     peer.sendJson({ type: 'sequence-middle', seq });                     // unknown_type
     peer.sendJson({ type: 'sequence-start', seq: -1, frames: 10 });      // bad_message
-    peer.sendJson({ type: 'sequence-start', seq, frames: 10 });
+    peer.start(seq, 10);
     peer.chunks(seq, 0, jpeg).forEach((m) => peer.send(m));              // frame 0: good
     peer.send(new Uint8Array([1, 2, 3]));                                // bad_chunk: too short
     peer.send(peer.chunks(seq, 1, jpeg, 16384, { version: 9 })[0]);      // bad_chunk: version
@@ -136,7 +136,7 @@ test('bad chunks, bad JPEGs and bad control messages are dropped, reported and c
   // The session still works after all that: a clean sequence gets a clean receipt.
   await page.evaluate(([good]) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 8, frames: 2 });
+    peer.start(8, 2);
     peer.chunks(8, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
     peer.chunks(8, 1, new Uint8Array(good)).forEach((m) => peer.send(m));
     peer.sendJson({ type: 'sequence-end', seq: 8, frames: 2 });
@@ -153,7 +153,7 @@ test('a frame left incomplete is dropped after the timeout, not held forever', a
   const page = await openPeer(quick);
   await page.evaluate(([good]) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 3, frames: 3 });
+    peer.start(3, 3);
     peer.send(peer.chunks(3, 0, new Uint8Array(good), 4096)[0]);
   }, [good]);
   await new Promise((r) => setTimeout(r, 2500));  // this server runs with --frame-timeout-ms 1000
@@ -178,13 +178,13 @@ test('a page that disappears mid-sequence is torn down; another session is unaff
   assert.equal((await health()).sessions.active, before.sessions.active + 2);
   await leaving.evaluate((frames) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 1, frames: 10 });
+    peer.start(1, 10);
     frames.slice(0, 5).forEach((f, i) => peer.chunks(1, i, new Uint8Array(f)).forEach((m) => peer.send(m)));
     peer.send(peer.chunks(1, 5, new Uint8Array(frames[5]))[0]);
   }, frames);
   await staying.evaluate((frames) => {
     const peer = window.rawPeer;
-    peer.sendJson({ type: 'sequence-start', seq: 2, frames: 10 });
+    peer.start(2, 10);
     frames.slice(0, 5).forEach((f, i) => peer.chunks(2, i, new Uint8Array(f)).forEach((m) => peer.send(m)));
   }, frames);
   await leaving.close();  // the page goes away without a word: the peer's SCTP association dies
@@ -203,4 +203,71 @@ test('a page that disappears mid-sequence is torn down; another session is unaff
   assert.equal(now.sessions.active, before.sessions.active + 1, 'the vanished page\'s session was torn down');
   assert.ok(now.counters['sequences.abandoned'] > (before.counters['sequences.abandoned'] ?? 0));
   await staying.close();
+});
+
+test('empty messages, out-of-range sequence-start fields and refused starts are answered; drops are reported', async () => {
+  const [good] = clipFrames(1);
+  const page = await openPeer();
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.send(new Uint8Array(0));                                            // bad_chunk (empty)
+    peer.sendText('');                                                       // bad_json (empty)
+    peer.start(5, 4);
+    peer.chunks(5, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.send(peer.chunks(5, 1, new Uint8Array(good), 4096)[0]);            // frame 1: one chunk only
+    for (const fields of [{ fps: 1e9 }, { width: 1e9 }, { height: -5 }, { t_start: 'x' }, { frames: 1e12 }, { fps: undefined }]) {
+      peer.start(6, 4, fields);                                              // each refused: bad_message
+    }
+  }, [good]);
+  const codes = () => page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error').map((m) => m.code));
+  await waitFor(page, () => window.rawPeer.messages.filter((m) => m.code === 'bad_message').length >= 6);
+  const errors = await page.evaluate(() => window.rawPeer.messages.filter((m) => m.type === 'error'));
+  assert.ok(errors.some((e) => e.code === 'bad_chunk' && /empty/.test(e.message)), JSON.stringify(errors));
+  assert.ok(errors.some((e) => e.code === 'bad_json' && /empty/.test(e.message)), JSON.stringify(errors));
+  for (const field of ['fps', 'width', 'height', 't_start', 'frames']) {
+    assert.ok(errors.some((e) => e.code === 'bad_message' && e.message.includes(`"${field}"`)), `${field} refused: ${JSON.stringify(errors)}`);
+  }
+  assert.ok(!errors.some((e) => /abandon/.test(e.message)), 'a refused start abandons nothing');
+
+  // Sequence 5 is still open: a new sequence abandons it and its partial frame 1 is reported dropped.
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.start(7, 2);
+    peer.chunks(7, 0, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.chunks(7, 9, new Uint8Array(good)).forEach((m) => peer.send(m));  // out_of_range
+    peer.chunks(7, 1, new Uint8Array(good)).forEach((m) => peer.send(m));
+    peer.sendJson({ type: 'sequence-end', seq: 7, frames: 2 });
+  }, [good]);
+  const receipt = await receiptOf(page, 7);
+  assert.equal(receipt.frames.decoded, 2);
+  const all = await page.evaluate(() => window.rawPeer.messages);
+  assert.ok(all.some((m) => m.code === 'sequence_error' && /sequence 5 was open/.test(m.message)), 'the abandoned sequence is named');
+  const reports = all.filter((m) => m.code === 'frame_dropped');
+  const five = reports.find((r) => r.seq === 5);
+  assert.deepEqual(five && { frames: five.frames, reasons: five.reasons }, { frames: [1], reasons: { incomplete: 1 } }, JSON.stringify(reports));
+  const seven = reports.find((r) => r.seq === 7);
+  assert.deepEqual(seven && { frames: seven.frames, reasons: seven.reasons }, { frames: [9], reasons: { out_of_range: 1 } });
+  assert.ok(all.indexOf(seven) < all.indexOf(all.find((m) => m.type === 'receipt' && m.seq === 7)), 'reported before the receipt');
+  void codes;
+  await page.close();
+});
+
+test('frames dropped by the timeout are reported, batched, with their indices', async () => {
+  const [good] = clipFrames(1);
+  const quick = await startServer(['--frame-timeout-ms', '300']);
+  const page = await openPeer(quick);
+  await page.evaluate(([good]) => {
+    const peer = window.rawPeer;
+    peer.start(3, 50);
+    for (let i = 0; i < 40; i++) peer.send(peer.chunks(3, i, new Uint8Array(good), 4096)[0]);  // 40 frames, first chunk only
+  }, [good]);
+  const reports = await waitFor(page, () => {
+    const r = window.rawPeer.messages.filter((m) => m.code === 'frame_dropped');
+    return r.reduce((n, m) => n + m.count, 0) >= 40 ? r : null;
+  });
+  assert.ok(reports.length <= 5, `${reports.length} reports for 40 drops`);
+  assert.deepEqual(reports.flatMap((r) => r.frames).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  assert.ok(reports.every((r) => r.seq === 3 && r.reasons.incomplete === r.count));
+  await page.close();
+  assert.equal(await quick.stop(), 0);
 });

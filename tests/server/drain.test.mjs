@@ -70,7 +70,7 @@ test('SIGTERM: refuse new sessions, finish the sequence in flight, then exit 0',
   assert.equal((await idle.closed).code, 1001);
   const late = await WsClient.connect(server.wsUrl);
   assert.equal((await late.error('server_draining')).fatal, true, 'a new session is refused');
-  await late.closed;
+  assert.equal((await late.closed).code, 1013, 'try again later (elsewhere)');
 
   const notice = await waitFor(page, () => window.rawPeer.messages.find((m) => m.code === 'server_draining'));
   assert.notEqual(notice.fatal, true, 'the busy session is told, not closed');

@@ -66,6 +66,10 @@ window.rawPeer = (() => {
     send(bytes) { channel.send(bytes); },
     sendText(text) { channel.send(text); },
     sendJson(value) { channel.send(JSON.stringify(value)); },
+    // A sequence-start with every required field (docs/protocol.md §2); `fields` overrides any.
+    start(seq, frames, fields = {}) {
+      channel.send(JSON.stringify({ type: 'sequence-start', seq, frames, fps: 15, width: 640, height: 480, t_start: Date.now(), ...fields }));
+    },
     close() { pc.close(); ws.close(); },
     closePeerOnly() { pc.close(); },
   };

@@ -65,7 +65,9 @@ test('bad chunks on /ws are dropped and counted like the DataChannel\'s; an over
   await ws.error('bad_chunk');
   ws.send({ type: 'sequence-end', seq: 77 });
   await ws.error('sequence_error');
-  ws.send({ type: 'sequence-start', seq: 6, frames: 2 });
+  ws.send({ type: 'sequence-start', seq: 6, frames: 2 });  // fields missing: refused like on the channel
+  await ws.error('bad_message');
+  ws.send({ type: 'sequence-start', seq: 6, frames: 2, fps: 15, width: 640, height: 480, t_start: Date.now() });
   for (const c of makeChunks(6, 0, 1, new Uint8Array(jpeg), 16384)) ws.ws.send(c);
   for (const c of makeChunks(6, 9, 1, new Uint8Array(jpeg), 16384)) ws.ws.send(c);  // out_of_range
   ws.send({ type: 'sequence-end', seq: 6, frames: 1 });
