@@ -24,6 +24,16 @@ if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # haproxy and coturn are here for the tests and deploy/local-cluster.sh, which start their own on
+  # 127.0.0.1. Debian starts their system services on install (coturn would answer on :3478 of every
+  # interface): stop and disable the ones this run just installed.
+  if [[ -d /run/systemd/system ]]; then
+    for service in haproxy coturn; do
+      if [[ " ${missing[*]} " == *" $service "* ]]; then
+        as_root systemctl disable --now "$service" >/dev/null 2>&1 && echo "stopped the $service system service (sueo runs its own)"
+      fi
+    done
+  fi
 else
   echo "all ${#packages[@]} packages present"
 fi

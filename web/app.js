@@ -24,7 +24,7 @@
 //                      `words` are the `word` messages with the page's latencyMs (sign end → shown)
 //   sueo.words         the live words so far (this run)
 //   sueo.closeCamera() camera off until the next start (a fake camera then replays its file from the top)
-import { Connection, webrtcSupported } from './connection.js';
+import { Connection, framesSupported } from './connection.js';
 import { cameraSupported, openCamera, closeCamera } from './capture.js';
 import { SequenceRun } from './sequence.js';
 import { t, translatePage } from './i18n.js';
@@ -301,7 +301,7 @@ async function ensureCamera(options) {
 
 async function start(overrides) {
   if (app.run) throw new Error('a sequence is already running');
-  if (!webrtcSupported()) throw new Error(t('error.no_webrtc'));
+  if (!framesSupported()) throw new Error(t('error.no_websocket'));
   if (!cameraSupported()) throw new Error(t('error.no_camera_api'));
   const marker = {};
   app.run = marker;  // claims the slot at once: a second click cannot start a second sequence
@@ -357,7 +357,7 @@ function showWindowProgress(run, fps) {
 // run's summary and the server's final result (its signs) once stopped.
 async function startLive(overrides) {
   if (app.run) throw new Error('a sequence is already running');
-  if (!webrtcSupported()) throw new Error(t('error.no_webrtc'));
+  if (!framesSupported()) throw new Error(t('error.no_websocket'));
   if (!cameraSupported()) throw new Error(t('error.no_camera_api'));
   app.run = {};
   updateButtons();
@@ -498,7 +498,7 @@ function init() {
     setContinuous: (on) => { ui.continuous.checked = !!on; },
     receive: (msg) => onServerMessage(msg),
     overlayPoint: (x, y) => app.overlay.pointAt(x, y),
-    get state() { return app.conn ? app.conn.state : (webrtcSupported() ? 'idle' : 'unsupported'); },
+    get state() { return app.conn ? app.conn.state : (framesSupported() ? 'idle' : 'unsupported'); },
     get lastReceipt() { return app.lastReceipt; },
     get lastResult() { return app.history.last; },
     get results() { return app.history.entries.slice(); },
@@ -509,9 +509,9 @@ function init() {
     get errors() { return app.errors.slice(); },
     get connection() { return app.conn; },
   };
-  if (!webrtcSupported()) {
+  if (!framesSupported()) {
     setConnState('unsupported');
-    showError(t('error.no_webrtc'));
+    showError(t('error.no_websocket'));
     return;
   }
   if (!cameraSupported()) showError(t('error.no_camera_api'));

@@ -19,7 +19,7 @@ export class LiveRun {
     this.options = options;
     this.grabber = new FrameGrabber(video, options.width, options.height, options.quality);
     this.partFrames = Math.max(1, Math.min(Math.round(options.fps * PART_SECONDS), options.maxFrames ?? Infinity));
-    const sctpMax = conn.pc.sctp ? conn.pc.sctp.maxMessageSize : undefined;
+    const sctpMax = conn.maxMessageSize;  // the DataChannel's SCTP limit, or 64 KiB on /ws
     this.chunkBytes = chunkLimit(sctpMax, conn.welcome?.config?.max_chunk_bytes);
     this.sender = null;        // the current part
     this.submitted = 0;        // frames handed to the current part

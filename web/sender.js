@@ -1,4 +1,5 @@
-// Sends the frames of one sequence over the DataChannel with bounded buffering
+// Sends the frames of one sequence over the DataChannel (or, in the fallback, over /ws through
+// connection.js's SocketFrames, which offers the same calls) with bounded buffering
 // (docs/protocol.md §2): chunks are queued only while bufferedAmount ≤ 1 MiB, sending resumes on
 // `bufferedamountlow` (threshold 256 KiB), and a frame that waited behind a full buffer for more than
 // one frame interval is skipped and counted. At most one frame waits, so memory stays bounded.
@@ -9,7 +10,7 @@ export const LOW_WATER_BYTES = 256 * 1024;
 export const HIGH_WATER_BYTES = 1024 * 1024;
 
 export class SequenceSender {
-  // dc: open RTCDataChannel; info: {seq, frames (planned), fps, width, height, detail};
+  // dc: open RTCDataChannel or SocketFrames; info: {seq, frames (planned), fps, width, height, detail};
   // chunkBytes: message size limit.
   constructor(dc, info, chunkBytes) {
     this.dc = dc;

@@ -17,7 +17,7 @@ export class SequenceRun {
     this.grabber = new FrameGrabber(video, options.width, options.height, options.quality);
     // The server refuses a sequence longer than its max_sequence_frames.
     const planned = Math.max(1, Math.min(Math.round(options.fps * options.seconds), options.maxFrames ?? Infinity));
-    const sctpMax = conn.pc.sctp ? conn.pc.sctp.maxMessageSize : undefined;
+    const sctpMax = conn.maxMessageSize;  // the DataChannel's SCTP limit, or 64 KiB on /ws
     this.chunkBytes = chunkLimit(sctpMax, conn.welcome?.config?.max_chunk_bytes);
     this.sender = new SequenceSender(conn.dc, {
       seq: newSequenceId(), frames: planned, fps: options.fps,

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "app/commands.h"
 #include "app/sign_options.h"
@@ -34,6 +35,14 @@ struct ModelOptions {
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
   const std::string certs = (std::filesystem::path(home) / "certs").string();
   auto turn = [&c](std::string_view text) { c.turn_servers = split_list(text); };
+  auto ice_addresses = [&c](std::string_view text) { c.ice_addresses = split_list(text); };
+  auto turn_uris = [&c](std::string_view text) { c.turn_uris = split_list(text); };
+  auto turn_secret_file = [&c](std::string_view path) {
+    if (path.empty()) return;
+    std::ifstream file{std::string(path)};
+    if (!file) throw ConfigError("--turn-secret-file: cannot read '" + std::string(path) + "'");
+    std::getline(file, c.turn_secret);  // the first line; a trailing newline is not part of it
+  };
   std::vector<Option> table = {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign classifier (ONNX, docs/model.md) loaded once at start; empty: transport only, no recognition", set_string(m.model)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
@@ -50,8 +59,14 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--qr", "SUEO_QR", "1", "print the LAN URL as a QR code at start", set_bool(c.show_qr, "--qr")},
       {"--stun-server", "SUEO_STUN_SERVER", "", "STUN server, stun://host:port; none by default (LAN only)", set_string(c.stun_server)},
       {"--turn-servers", "SUEO_TURN_SERVERS", "", "comma-separated TURN servers, turn(s)://user:pass@host:port", turn},
+      {"--turn-uris", "SUEO_TURN_URIS", "", "comma-separated TURN URIs handed to every page with its own time-limited credentials (TURN REST), e.g. turn:turn.example.org:3478,turns:turn.example.org:443?transport=tcp", turn_uris},
+      {"--turn-secret", "SUEO_TURN_SECRET", "", "shared secret of the TURN server (coturn static-auth-secret) for --turn-uris; prefer the variable or --turn-secret-file (a flag shows in ps)", set_string(c.turn_secret)},
+      {"--turn-secret-file", "SUEO_TURN_SECRET_FILE", "", "file whose first line is the TURN shared secret", turn_secret_file},
+      {"--turn-ttl", "SUEO_TURN_TTL", "86400", "seconds a page's TURN credentials stay valid (cover the longest session: a relay is refreshed with them)", set_int(c.turn_ttl_s, 60, 30 * 86400, "--turn-ttl")},
       {"--ice-port-min", "SUEO_ICE_PORT_MIN", "0", "lowest UDP port for ICE (0: any)", set_int(c.ice_port_min, 0, 65535, "--ice-port-min")},
       {"--ice-port-max", "SUEO_ICE_PORT_MAX", "0", "highest UDP port for ICE (0: any)", set_int(c.ice_port_max, 0, 65535, "--ice-port-max")},
+      {"--ice-addresses", "SUEO_ICE_ADDRESSES", "", "comma-separated IP addresses ICE offers host candidates on; empty: every interface but loopback", ice_addresses},
+      {"--ice-loopback", "SUEO_ICE_LOOPBACK", "0", "also offer loopback ICE candidates (127.0.0.1, ::1): pages on this machine, hosts with only 'lo' (tests, containers); browsers use them only when allowed (Chromium: --allow-loopback-in-peer-connection)", set_bool(c.ice_loopback, "--ice-loopback")},
       {"--max-sessions", "SUEO_MAX_SESSIONS", "8", "sessions at once; more get 'server busy'", set_int(c.max_sessions, 1, 1000, "--max-sessions")},
       {"--ws-max-message", "SUEO_WS_MAX_MESSAGE", "65536", "largest /ws message in bytes", set_int(c.ws_max_message, 1024, 16 << 20, "--ws-max-message")},
       {"--max-frame-bytes", "SUEO_MAX_FRAME_BYTES", "2097152", "largest JPEG frame in bytes", set_int(c.max_frame_bytes, 1024, 64 << 20, "--max-frame-bytes")},
@@ -75,10 +90,23 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--height", "SUEO_HEIGHT", "480", "frame height the page sends", set_int(c.height, 64, 2160, "--height")},
       {"--jpeg-quality", "SUEO_JPEG_QUALITY", "0.7", "JPEG quality the page uses (0–1)", set_double(c.jpeg_quality, 0.05, 1.0, "--jpeg-quality")},
       {"--sequence-seconds", "SUEO_SEQUENCE_SECONDS", "10", "length of one recognition sequence in seconds", set_double(c.sequence_seconds, 0.2, 60, "--sequence-seconds")},
-      {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest DataChannel message the page sends (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
+      {"--datachannel-timeout-ms", "SUEO_DATACHANNEL_TIMEOUT_MS", "5000", "the page sends its frames over the WebSocket (the fallback) when its DataChannel is not open this long after the offer", set_int(c.datachannel_timeout_ms, 100, 120000, "--datachannel-timeout-ms")},
+      {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest frame chunk the page sends, over the DataChannel or /ws (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
   };
   for (auto& row : landmark_option_rows(m.landmarks)) table.push_back(std::move(row));
   return with_options(with_options(table, spotter_options(m.spotter)), decision_options(m.decision));
+}
+
+// TURN REST needs both the URIs and the secret; each URI must be a TURN URI (RFC 7065).
+void check_turn(const transport::ServeConfig& config) {
+  if (config.turn_uris.empty() != config.turn_secret.empty()) {
+    throw ConfigError("--turn-uris and --turn-secret (or --turn-secret-file) go together");
+  }
+  for (const auto& uri : config.turn_uris) {
+    if (uri.rfind("turn:", 0) != 0 && uri.rfind("turns:", 0) != 0) {
+      throw ConfigError("--turn-uris: '" + uri + "' is not a turn: or turns: URI");
+    }
+  }
 }
 
 // Loads the models once and warms them up (before anything else starts, so a model that does not meet
@@ -136,6 +164,7 @@ int run_serve(const std::vector<std::string>& args) {
   if (int64_t{config.width} * config.height > config.max_frame_pixels) {
     throw ConfigError("--width × --height is above --max-frame-pixels: the page's own frames would be refused");
   }
+  check_turn(config);
   if (static_cast<double>(config.max_sequence_frames) < config.fps * config.sequence_seconds) {
     throw ConfigError("--max-sequence-frames is below --fps × --sequence-seconds");
   }

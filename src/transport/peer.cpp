@@ -2,7 +2,10 @@
 
 #include <gst/sdp/sdp.h>
 #include <malloc.h>
+#include <nice/agent.h>
+#include <nice/interfaces.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -186,6 +189,30 @@ gboolean on_bus_message(GstBus*, GstMessage* message, gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
+// The configured addresses, or every interface's (as libnice would find them), plus loopback when
+// asked. Empty: leave the choice to libnice. Read per peer: a laptop's addresses change.
+std::vector<std::string> ice_host_addresses(const ServeConfig& config) {
+  if (config.ice_addresses.empty() && !config.ice_loopback) return {};
+  std::vector<std::string> addresses = config.ice_addresses;
+  if (addresses.empty()) {
+    GList* found = nice_interfaces_get_local_ips(FALSE);
+    for (GList* item = found; item != nullptr; item = item->next) addresses.emplace_back(static_cast<char*>(item->data));
+    g_list_free_full(found, g_free);
+  }
+  if (config.ice_loopback) {
+    // The loopback addresses this host really has (a namespace may lack ::1).
+    GList* all = nice_interfaces_get_local_ips(TRUE);
+    for (GList* item = all; item != nullptr; item = item->next) {
+      const std::string ip = static_cast<char*>(item->data);
+      if ((ip.rfind("127.", 0) == 0 || ip == "::1") &&
+          std::find(addresses.begin(), addresses.end(), ip) == addresses.end()) {
+        addresses.push_back(ip);
+      }
+    }
+  }
+  return addresses;
+}
+
 void configure_ice(GstElement* webrtc, const ServeConfig& config) {
   GstObject* ice = nullptr;
   g_object_get(webrtc, "ice-agent", &ice, nullptr);
@@ -197,6 +224,16 @@ void configure_ice(GstElement* webrtc, const ServeConfig& config) {
   if (agent != nullptr) {
     // No UPnP discovery (it probes the LAN's router) and no ICE-TCP: UDP on the host's own addresses.
     g_object_set(agent, "upnp", FALSE, "ice-tcp", FALSE, nullptr);
+    // Once any local address is set, libnice gathers from those only (its own discovery skips loopback).
+    for (const auto& text : ice_host_addresses(config)) {
+      NiceAddress address;
+      nice_address_init(&address);
+      if (nice_address_set_from_string(&address, text.c_str())) {
+        nice_agent_add_local_address(NICE_AGENT(agent), &address);
+      } else {
+        log_line("peer", "not an IP address, not used for ICE: " + text);
+      }
+    }
     g_object_unref(agent);
   }
   if (config.ice_port_min > 0 && config.ice_port_max >= config.ice_port_min) {

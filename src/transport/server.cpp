@@ -17,6 +17,7 @@
 #include "transport/metrics_endpoint.h"
 #include "transport/peer.h"
 #include "transport/static_files.h"
+#include "transport/turn_credentials.h"
 
 namespace sueo::transport {
 namespace {
@@ -50,7 +51,7 @@ void respond_json(SoupServerMessage* message, int status, const nlohmann::json& 
 
 }  // namespace
 
-nlohmann::json ServeConfig::ice_servers() const {
+nlohmann::json ServeConfig::ice_servers(const std::string& session) const {
   nlohmann::json servers = nlohmann::json::array();
   if (!stun_server.empty()) {
     std::string url = stun_server;
@@ -69,12 +70,22 @@ nlohmann::json ServeConfig::ice_servers() const {
                        {"username", credentials.substr(0, colon)},
                        {"credential", colon == std::string::npos ? "" : credentials.substr(colon + 1)}});
   }
+  if (!turn_secret.empty() && !turn_uris.empty()) {
+    const auto now_s = static_cast<int64_t>(g_get_real_time() / G_USEC_PER_SEC);
+    const TurnCredential issued = turn_rest_credential(turn_secret, session, now_s + turn_ttl_s);
+    servers.push_back({{"urls", turn_uris}, {"username", issued.username}, {"credential", issued.credential}});
+  }
   return servers;
 }
 
 Server::Server(ServeConfig config) : config_(std::move(config)) {
   if (!std::filesystem::exists(std::filesystem::path(config_.web_dir) / "index.html")) {
     throw std::runtime_error("no web/index.html under '" + config_.web_dir + "' (pass --web-dir)");
+  }
+  for (const auto& ip : config_.ice_addresses) {
+    GInetAddress* parsed = g_inet_address_new_from_string(ip.c_str());
+    if (parsed == nullptr) throw std::runtime_error("--ice-addresses: '" + ip + "' is not an IP address");
+    g_object_unref(parsed);
   }
   GTlsCertificate* certificate = load_certificate(config_);
   soup_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate, "server-header", "sueo", nullptr)));
@@ -91,7 +102,8 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   for (const char* name : {"frames.received", "frames.decoded", "sessions.total", "sessions.closed", "chunks.received",
                            "sequences.started", "sequences.completed", "sequences.abandoned", "sessions.refused.server_busy",
                            "sessions.refused.server_draining", "sessions.refused.too_many_sessions",
-                           "sessions.refused.forbidden_origin", "messages.refused.rate_limited"}) {
+                           "sessions.refused.forbidden_origin", "messages.refused.rate_limited", "chunks.via_websocket",
+                           "sessions.websocket_frames"}) {
     Metrics::global().counter(name);
   }
   for (const char* stage : {"decode", "queue_wait", "landmarks", "classifier", "after_last_frame"}) {
@@ -326,7 +338,10 @@ void Server::handle_ws_upgrade(SoupServerMessage* message) {
         GIOStream* stream = soup_server_message_steal_connection(upgraded);
         if (stream == nullptr) return;
         WebSocketLimits limits;
-        limits.max_message = static_cast<uint64_t>(context->server->config_.ws_max_message);
+        // Binary messages are frame chunks (the WebSocket fallback) up to max_chunk_bytes; the session
+        // holds text messages to ws_max_message itself.
+        limits.max_message = static_cast<uint64_t>(
+            std::max<int64_t>(context->server->config_.ws_max_message, context->server->config_.max_chunk_bytes));
         limits.max_queued_bytes = static_cast<size_t>(context->server->config_.ws_max_queued_bytes);
         auto ws = WebSocket::create(stream, limits);
         g_object_unref(stream);

@@ -24,9 +24,21 @@ struct ServeConfig {
 
   // WebRTC.
   std::string stun_server;    // stun://host:port, empty: none
-  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port (fixed credentials)
+  // TURN REST: every session gets its own credentials for these URIs, valid turn_ttl_s seconds,
+  // made with the secret the TURN server shares (coturn static-auth-secret). Empty: none.
+  std::string turn_secret;
+  std::vector<std::string> turn_uris;  // e.g. turn:turn.example.org:3478, turns:turn.example.org:443?transport=tcp
+  int turn_ttl_s = 86400;
   int ice_port_min = 0;       // 0/0: any UDP port
   int ice_port_max = 0;
+  // Addresses ICE gathers host candidates from; empty: every interface libnice finds (it skips
+  // loopback). Lets an instance announce only the address a page can reach (e.g. the node's address).
+  std::vector<std::string> ice_addresses;
+  // Also offer 127.0.0.1 / ::1 candidates: a page on the same machine (tests, benches, several
+  // instances on one host) then connects over loopback, and a host with only `lo` (a container, a CI
+  // sandbox) can connect at all.
+  bool ice_loopback = false;
 
   // Limits.
   int max_sessions = 8;
@@ -55,6 +67,7 @@ struct ServeConfig {
   double jpeg_quality = 0.7;
   double sequence_seconds = 10;
   int max_chunk_bytes = 64 * 1024;
+  int datachannel_timeout_ms = 5000;  // the page sends frames over /ws when its channel is not open by then
 
   // The `config` object of the `welcome` message.
   nlohmann::json page_config() const {
@@ -64,12 +77,14 @@ struct ServeConfig {
             {"jpeg_quality", jpeg_quality},
             {"sequence_seconds", sequence_seconds},
             {"max_chunk_bytes", max_chunk_bytes},
+            {"datachannel_timeout_ms", datachannel_timeout_ms},
             {"max_frame_bytes", max_frame_bytes},
             {"max_sequence_frames", max_sequence_frames}};
   }
 
-  // `RTCIceServer` objects for the page: the same servers the server uses.
-  nlohmann::json ice_servers() const;
+  // `RTCIceServer` objects for one session's page: the STUN and fixed-credential TURN servers the
+  // server uses too, and the TURN REST servers with credentials made now for `session`.
+  nlohmann::json ice_servers(const std::string& session) const;
 };
 
 }  // namespace sueo::transport

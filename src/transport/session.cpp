@@ -78,11 +78,8 @@ void Session::start() {
   handlers.on_text = [weak](std::string_view text) {
     if (auto session = weak.lock()) session->on_ws_text(text);
   };
-  handlers.on_binary = [weak](std::string_view) {
-    auto session = weak.lock();
-    if (session && session->admit_message()) {
-      session->send_error("bad_message", "/ws takes JSON text messages; frames go over the DataChannel");
-    }
+  handlers.on_binary = [weak](std::string_view bytes) {
+    if (auto session = weak.lock()) session->on_ws_binary(bytes);
   };
   handlers.on_protocol_error = [weak](uint16_t code, const std::string& why) {
     auto session = weak.lock();
@@ -106,7 +103,7 @@ void Session::start() {
              {"session", id_},
              {"server_time", now_ms()},
              {"config", config.page_config()},
-             {"ice_servers", config.ice_servers()},
+             {"ice_servers", config.ice_servers(id_)},
              {"model", host_.model_info()}});
 }
 
@@ -166,8 +163,34 @@ bool Session::admit_message() {
 void Session::touch() { last_activity_ms_.store(now_ms(), std::memory_order_relaxed); }
 
 void Session::on_ws_text(std::string_view text) {
+  // The socket takes messages up to max(ws_max_message, max_chunk_bytes): binary ones are chunks.
+  if (static_cast<int64_t>(text.size()) > host_.config().ws_max_message) {
+    send_error("message_too_large", "a /ws text message may be at most " + std::to_string(host_.config().ws_max_message) +
+                                        " bytes", true, ws::kCloseTooBig);
+    return;
+  }
   if (!admit_message()) return;
   const protocol::WsMessage message = protocol::parse_ws_message(text);
+  if (const auto* error = std::get_if<protocol::Error>(&message); error != nullptr && error->code == "unknown_type") {
+    // The WebSocket fallback: sequence-start/-end on /ws, in order with the chunks that follow there.
+    const auto control = protocol::parse_channel_message(text, sequence_limits(host_.config()));
+    if (const auto* start = std::get_if<protocol::SequenceStart>(&control)) {
+      touch();
+      note_ws_frames();
+      start_sequence(*start);
+      return;
+    }
+    if (const auto* end = std::get_if<protocol::SequenceEnd>(&control)) {
+      touch();
+      note_ws_frames();
+      end_sequence(*end);
+      return;
+    }
+    if (const auto* bad = std::get_if<protocol::Error>(&control); bad != nullptr && bad->code != "unknown_type") {
+      send_error(bad->code, bad->message);  // a sequence message with a bad field: say which
+      return;
+    }
+  }
   std::visit(
       [this](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -179,6 +202,28 @@ void Session::on_ws_text(std::string_view text) {
         }
       },
       message);
+}
+
+void Session::on_ws_binary(std::string_view bytes) {
+  const int64_t limit = host_.config().max_chunk_bytes;
+  if (static_cast<int64_t>(bytes.size()) > limit) {
+    send_error("message_too_large", "a frame chunk on /ws may be at most " + std::to_string(limit) +
+                                        " bytes (welcome config max_chunk_bytes)", true, ws::kCloseTooBig);
+    return;
+  }
+  note_ws_frames();
+  Metrics::global().add("chunks.via_websocket");
+  on_chunk(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void Session::note_ws_frames() {
+  if (ws_frames_) return;
+  ws_frames_ = true;
+  Metrics::global().add("sessions.websocket_frames");
+  log_line("session", id_ + ": frames over the WebSocket (fallback)");
+  // A page that fell back after offering has given up on its peer connection: free the webrtcbin
+  // (a pipeline and ~10 threads) now rather than when the session ends.
+  if (peer_) peer_.reset();
 }
 
 void Session::handle(const protocol::Offer& offer) {
@@ -318,9 +363,13 @@ void Session::report_drops() {
 void Session::on_channel_binary(GBytes* data) {
   gsize size = 0;
   const auto* bytes = data != nullptr ? static_cast<const uint8_t*>(g_bytes_get_data(data, &size)) : nullptr;
+  on_chunk(bytes, size);
+}
+
+void Session::on_chunk(const uint8_t* bytes, size_t size) {
   Metrics::global().add("chunks.received");
   if (size == 0) {
-    post_error("bad_chunk", "an empty DataChannel message: a chunk is a 32-byte header and its payload");
+    post_error("bad_chunk", "an empty frame chunk: a chunk is a 32-byte header and its payload");
     return;
   }
   frames::ParseError parse_error;

@@ -2,10 +2,11 @@
 // the workers. Owned by the Server (main loop) through a shared_ptr; everything else holds weak_ptrs.
 //
 // Threads:
-//  - main loop: construction, on_ws_text, send_*, expire, drain, close, destruction;
+//  - main loop: construction, on_ws_text, on_ws_binary, send_*, expire, drain, close, destruction;
 //  - webrtcbin's pc thread: on_channel_binary/on_channel_text (only parse, assemble, submit: the
 //    assembler and the drops not yet reported are guarded by assembler_mutex_, the message bucket by
-//    rate_mutex_);
+//    rate_mutex_). The WebSocket fallback feeds the same path from the main loop (chunks as binary
+//    /ws messages, sequence-start/-end as text);
 //  - workers: the tasks this session submits (they own the FrameStream and post results back).
 #pragma once
 
@@ -68,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Main thread.
   void start();                                  // sends `welcome`, takes the WebSocket's messages
   void on_ws_text(std::string_view text);
+  void on_ws_binary(std::string_view bytes);      // a frame chunk on /ws (the fallback)
   void send_json(const nlohmann::json& message);
   // Sends an error (counted as errors.<code>). Non-fatal errors past the session's reply budget are
   // counted but not sent. Fatal ones close the connection with `close_code` (0: 1000, or 1001 for
@@ -90,6 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_channel_text(const std::string& text);
 
  private:
+  void note_ws_frames();  // main thread: counts the session once as using the fallback, drops its peer
+  // Any thread: one frame chunk, from the DataChannel or /ws.
+  void on_chunk(const uint8_t* bytes, size_t size);
   void handle(const protocol::Offer& offer);
   void handle(const protocol::Candidate& candidate);
   void handle(const protocol::Ping& ping);
@@ -115,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<WebSocket> ws_;
   const std::string address_;  // the client's address (per-address limit)
   std::unique_ptr<Peer> peer_;
+  bool ws_frames_ = false;  // main thread: frames came over /ws
   bool closed_ = false;
   double created_ms_ = 0;
   double offer_ms_ = 0;  // when the offer arrived (offer → channel open, /metrics)

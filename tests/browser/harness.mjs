@@ -84,9 +84,10 @@ export async function startServer(extraArgs = []) {
 // Chromium (tests/lib/chromium.mjs: fake camera playing `y4m`, test certificate accepted, loopback
 // ICE candidates, fresh profile) without background timer throttling: the bench streams from
 // several pages at once and only one of them is in front.
-export function launchChromium({ y4m, args = [] } = {}) {
+export function launchChromium({ y4m, args = [], loopback = true } = {}) {
   return launchTestChromium({
     y4m,
+    loopback,
     args: ['--disable-background-timer-throttling', '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows', ...args],
   });

@@ -198,18 +198,21 @@ test('a full server says so in Korean and English', async () => {
   }
 });
 
-test('a browser without RTCPeerConnection gets a clear message and no Start', async () => {
+// Without RTCPeerConnection the page sends its frames over the WebSocket (tests/deploy/ws-fallback);
+// without WebSocket as well it can do nothing, and says so.
+test('a browser without RTCPeerConnection and WebSocket gets a clear message and no Start', async () => {
   const page = await browser.context.newPage();
   try {
     await page.addInitScript(() => {
       delete window.RTCPeerConnection;
       delete window.webkitRTCPeerConnection;
+      delete window.WebSocket;
     });
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => window.sueo !== undefined);
     const text = await page.locator('#error').textContent();
-    assert.match(text, /WebRTC\(RTCPeerConnection\)를 지원하지 않습니다/);
-    assert.match(text, /does not support WebRTC/);
+    assert.match(text, /WebSocket을 지원하지 않습니다/);
+    assert.match(text, /does not support WebSocket/);
     assert.equal(await page.locator('#start').isDisabled(), true);
     assert.equal(await page.evaluate(() => window.sueo.state), 'unsupported');
   } finally {

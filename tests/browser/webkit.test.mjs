@@ -1,130 +1,51 @@
 // The page in Safari's engine family: Debian's WebKitGTK (MiniBrowser under Xvfb, driven by
-// WebKitWebDriver over plain W3C WebDriver) loads the page from the real `sueo serve`. That WebKit
-// is built without WebRTC, so the page must say so in Korean and English and keep Start off; its
-// camera path (getUserMedia on WebKit's mock camera → unmirrored canvas → toBlob JPEG → protocol
-// chunks) must still work, which is the part of the page Safari runs besides WebRTC itself.
+// WebKitWebDriver over plain W3C WebDriver, tests/lib/webkit.mjs) against the real `sueo serve`.
+// That WebKit is built without WebRTC, so the page sends its frames over the WebSocket (the
+// fallback, docs/protocol.md §2): it must say nothing is wrong, keep Start on, take the camera's
+// own (unmirrored) image into JPEG chunks, and stream real KSL clips end to end to their words.
+// WebKit's mock camera draws a synthetic picture; for the clips its getUserMedia is made to play the
+// clip file (tests/lib/webkit.mjs CLIP_CAMERA), so the page's capture path sees real signing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
-import { startServer } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { clipY4m, repoRoot, startServer } from './harness.mjs';
+import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { CLIP_CAMERA, startWebKit, webkitMissing } from '../lib/webkit.mjs';
 
-const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-const DRIVER = '/usr/bin/WebKitWebDriver';
-const XVFB = '/usr/bin/Xvfb';
-const missing = [MINIBROWSER, DRIVER, XVFB].filter((f) => !existsSync(f));
-const skip = missing.length
-  ? `WebKitGTK not installed (${missing.join(', ')}): apt-get install libwebkit2gtk-4.1-0 webkit2gtk-driver xvfb`
-  : false;
-
+const skip = webkitMissing();
+const MODEL = process.env.SUEO_TEST_MODEL || path.join(repoRoot, 'models/sueo-ksl.onnx');
 let server;
-let xvfb;
-let driver;
-let base;
-let session;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-// Xvfb picks a free display and writes its number to the fd given by -displayfd.
-function startXvfb() {
-  const proc = spawn(XVFB, ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('Xvfb did not start')), 10000);
-    proc.stdio[3].on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve({ proc, display: `:${out.trim()}` });
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`Xvfb exited (${code})`)));
-  });
-}
-
-async function webdriver(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-async function waitForDriver() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const status = await webdriver('GET', '/status');
-      if (status.ready !== false) return;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('WebKitWebDriver did not start');
-}
-
-// Runs an async function body in the page; its resolved value comes back as JSON.
-function run(body) {
-  const script = `const done = arguments[arguments.length - 1];
-    (async () => { ${body} })().then(done, (e) => done({ error: String(e && e.stack || e) }));`;
-  return webdriver('POST', `/session/${session}/execute/async`, { script, args: [] });
-}
+let webkit;
+const run = (body, args) => webkit.run(body, args);
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
-  xvfb = await startXvfb();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  driver = spawn(DRIVER, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
-  await waitForDriver();
-  const created = await webdriver('POST', '/session', {
-    capabilities: {
-      alwaysMatch: {
-        acceptInsecureCerts: true,
-        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation', '--enable-mock-capture-devices=true'] },
-      },
-    },
-  });
-  session = created.sessionId;
+  server = await startServer(['--model', MODEL]);
+  webkit = await startWebKit();
 });
 
 after(async () => {
-  if (session) await webdriver('DELETE', `/session/${session}`).catch(() => {});
-  driver?.kill('SIGTERM');
-  xvfb?.proc.kill('SIGTERM');
+  await webkit?.close();
   await server?.stop();
 });
 
-test('WebKit without WebRTC: clear message, no Start; camera → unmirrored JPEG → chunks still work', { skip }, async () => {
-  await webdriver('POST', `/session/${session}/url`, { url: `${server.url}/` });
+test('WebKit without WebRTC: the page falls back to the WebSocket; camera → unmirrored JPEG → chunks', { skip }, async () => {
+  await webkit.goto(`${server.url}/`);
   const page = await run(`
-    for (let i = 0; i < 100 && !window.sueo; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !(window.sueo && window.sueo.state === 'ready'); i++) await new Promise((r) => setTimeout(r, 50));
     return {
       hasHook: !!window.sueo, state: window.sueo && window.sueo.state,
       rtc: typeof window.RTCPeerConnection, secure: window.isSecureContext,
-      error: document.getElementById('error').textContent,
       errorHidden: document.getElementById('error').hidden,
       startDisabled: document.getElementById('start').disabled,
     };`);
   assert.equal(page.hasHook, true, `app.js and its modules ran in WebKit: ${JSON.stringify(page)}`);
   assert.equal(page.rtc, 'undefined', 'this WebKit build has no WebRTC (if it gains it, test the DataChannel here)');
   assert.equal(page.secure, true);
-  assert.equal(page.state, 'unsupported');
-  assert.equal(page.errorHidden, false);
-  assert.match(page.error, /WebRTC\(RTCPeerConnection\)를 지원하지 않습니다/);
-  assert.match(page.error, /does not support WebRTC/);
-  assert.equal(page.startDisabled, true);
+  assert.equal(page.state, 'ready', 'the WebSocket session is up');
+  assert.equal(page.errorHidden, true, 'no error: frames go over the WebSocket');
+  assert.equal(page.startDisabled, false);
 
   const camera = await run(`
     const { openCamera, FrameGrabber, closeCamera } = await import('/capture.js');
@@ -170,3 +91,31 @@ test('WebKit without WebRTC: clear message, no Start; camera → unmirrored JPEG
   assert.ok(camera.diffPlain * 5 < camera.diffMirrored,
     `the frame sent is the camera's own image, not the mirror: mean |Δ| ${camera.diffPlain} vs ${camera.diffMirrored}`);
 });
+
+// Two clips with different words: a page that always got one answer could not pass both.
+for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
+  test(`WebKit streams ${clip.name} over the WebSocket fallback and gets ${clip.word}`, { skip }, async () => {
+    const seconds = y4mFrameCount(clipY4m(clip.file)) / 15;  // one pass of the clip
+    await webkit.goto(`${server.url}/`);
+    const installed = await run(CLIP_CAMERA, [readFileSync(clip.file).toString('base64')]);
+    assert.equal(installed, true, 'the clip camera is in place');
+    const r = await run(`
+      for (let i = 0; i < 200 && !(window.sueo && window.sueo.state === 'ready'); i++) await new Promise((r) => setTimeout(r, 50));
+      window.sueo.closeCamera();
+      const r = await window.sueo.start({ seconds: args[0] });
+      return { result: r.result, receipt: r.receipt, sent: r.page.sent, camera: window.__clipCamera,
+        transport: window.sueo.connection.transport, why: window.sueo.connection.fallbackReason,
+        errors: window.sueo.errors };`, [seconds]);
+    assert.ok(!r.error, r.error);
+    assert.equal(r.transport, 'websocket');
+    assert.match(r.why, /no RTCPeerConnection/);
+    assert.equal(r.camera.opened, 1, 'the page opened the clip camera');
+    assert.ok(r.sent >= 0.8 * seconds * 15, `frames sent: ${r.sent}`);
+    assert.equal(r.receipt.frames.received, r.sent, 'every frame arrived');
+    assert.equal(r.receipt.frames.decoded, r.sent);
+    assert.deepEqual(r.errors, []);
+    console.log(`# WebKit ${clip.name}: ${r.result.word} (${r.result.gloss}) ${r.result.score.toFixed(3)}, ` +
+      `server ${r.result.serverMs.toFixed(1)} ms, total ${r.result.totalMs.toFixed(0)} ms, ${r.sent} frames`);
+    assert.ok(isClipWord(r.result, clip), `${clip.name}: got ${r.result.word} (${r.result.gloss})`);
+  });
+}

@@ -5,13 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// `args`: more Chromium flags (e.g. the bench's no-background-throttling ones).
-export async function launchChromium({ y4m, args: extraArgs = [] } = {}) {
+// `args`: more Chromium flags (e.g. the bench's no-background-throttling ones). `loopback: false`
+// leaves out --allow-loopback-in-peer-connection (a browser that will not use loopback candidates).
+export async function launchChromium({ y4m, args: extraArgs = [], loopback = true } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'sueo-chromium-'));
   const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--ignore-certificate-errors'];
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--ignore-certificate-errors'];
+  if (loopback) args.push('--allow-loopback-in-peer-connection');
   if (y4m) args.push(`--use-file-for-fake-video-capture=${y4m}`);
   args.push(...extraArgs);
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -23,11 +23,15 @@ export function testCertificate() {
   return { cert, key, ca: join(dir, 'rootCA.pem'), caKey: join(dir, 'rootCA-key.pem') };
 }
 
-// Starts `sueo serve` and resolves once it prints its URL. `extraArgs` are added to the command line.
-export async function startServer(extraArgs = [], { env = {} } = {}) {
-  const { cert, key, ca } = testCertificate();
+// Starts `sueo serve` and resolves once it prints its URL. `extraArgs` are added to the command line
+// (later flags win). The server offers loopback ICE candidates (--ice-loopback): tests talk to
+// loopback only, and pass on a host whose only interface is `lo` (Chromium needs
+// --allow-loopback-in-peer-connection, tests/lib/chromium.mjs).
+// `certs` ({cert, key, ca}): the HTTPS certificate, default the tests' own.
+export async function startServer(extraArgs = [], { env = {}, certs = null } = {}) {
+  const { cert, key, ca } = certs ?? testCertificate();
   const args = ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert, '--key', key,
-    '--ca-cert', ca, '--qr', '0', ...extraArgs];
+    '--ca-cert', ca, '--qr', '0', '--ice-loopback', '1', ...extraArgs];
   const child = spawn(sueoBinary, args, {
     cwd: repoRoot, env: { ...process.env, ...env, SUEO_HOME: repoRoot }, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -95,8 +95,8 @@ test('bad input on /ws gets an error with a code, and is counted', async () => {
     assert.equal(typeof error.message, 'string', `${code} has a message`);
     assert.ok(error.message.length > 5);
   }
-  ws.ws.send(new Uint8Array([1, 2, 3]));
-  await ws.error('bad_message');
+  ws.ws.send(new Uint8Array([1, 2, 3]));  // a binary /ws message is a frame chunk (the fallback): too short
+  await ws.error('bad_chunk');
 
   const pong = await (ws.send({ type: 'ping', t0: 1234.5 }), ws.type('pong'));
   assert.equal(pong.t0, 1234.5);
@@ -130,7 +130,7 @@ test('bad input on /ws gets an error with a code, and is counted', async () => {
   assert.equal(closed.code, 1009);
 
   const after = (await health()).errors;
-  for (const code of ['bad_json', 'bad_message', 'unknown_type', 'no_offer', 'bad_sdp', 'second_offer', 'bad_candidate', 'message_too_large']) {
+  for (const code of ['bad_json', 'bad_message', 'bad_chunk', 'unknown_type', 'no_offer', 'bad_sdp', 'second_offer', 'bad_candidate', 'message_too_large']) {
     assert.ok((after[code] ?? 0) > (before[code] ?? 0), `errors.${code} counted`);
   }
 });

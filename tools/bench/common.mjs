@@ -35,14 +35,15 @@ export function parseFlags(argv, spec, usage) {
 // Opens one page of the server after another, each with its camera on and its DataChannel open
 // before the next starts: offer → open is then the handshake of one new session on a server
 // already holding the others (idle), not a contest of simultaneous handshakes for 2 cores.
-// `contexts`: one browser context for all pages, or one per page.
-export async function openPages(contexts, url, count) {
+// `contexts`: one browser context for all pages, or one per page. `query` is added to the page URL
+// (e.g. '?transport=websocket': frames over /ws, the fallback; handshake times are then null).
+export async function openPages(contexts, url, count, query = '') {
   const list = Array.isArray(contexts) ? contexts : Array.from({ length: count }, () => contexts);
   const pages = [];
   const handshakes = [];
   for (let i = 0; i < count; i++) {
     const page = await list[i].newPage();
-    await page.goto(`${url}/`);
+    await page.goto(`${url}/${query}`);
     await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 30000 });
     await page.evaluate(() => window.sueo.prepare());  // camera, then offer → DataChannel open
     handshakes.push(await page.evaluate(() => {

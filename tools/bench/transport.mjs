@@ -13,6 +13,9 @@
 //
 //   node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5]
 //                                  [--max-chunk-bytes 16384] [--handshakes 7]
+//                                  [--transport datachannel|websocket]
+// --transport websocket sends the frames over /ws (the page's fallback, forced by ?transport=websocket):
+// the same table then compares the fallback's CPU and latency with the DataChannel's.
 // The server is $SUEO_BINARY, else $SUEO_BUILD_DIR/sueo, else build/sueo (tests/lib/sueo-server.mjs).
 // A 640x480 JPEG at quality 0.7 is ~28 KB: one 64 KiB message. --max-chunk-bytes 16384 (passed to
 // the server, which hands it to the page in `welcome`) makes every frame two or three chunks, which
@@ -26,11 +29,11 @@ import { cpuMeter, openPages, parseFlags, percentile, round } from './common.mjs
 const TARGETS = { cpu_transport_pct_per_stream: 5, assembly_p95_ms: 20, offer_to_open_ms: 100 };
 
 const USAGE = 'usage: node tools/bench/transport.mjs [--pages 1,4] [--sequences 3] [--seconds 5] ' +
-  '[--max-chunk-bytes N] [--handshakes N]';
+  '[--max-chunk-bytes N] [--handshakes N] [--transport datachannel|websocket]';
 
 function parseArgs(argv) {
   const args = {
-    pages: [1, 4], sequences: 3, seconds: 5, fps: 15, maxChunkBytes: null, handshakes: 7,
+    pages: [1, 4], sequences: 3, seconds: 5, fps: 15, maxChunkBytes: null, handshakes: 7, transport: 'datachannel',
   };
   parseFlags(argv, {
     '--pages': (v) => { args.pages = v.split(',').map(Number); },
@@ -38,16 +41,20 @@ function parseArgs(argv) {
     '--seconds': (v) => { args.seconds = Number(v); },
     '--max-chunk-bytes': (v) => { args.maxChunkBytes = Number(v); },
     '--handshakes': (v) => { args.handshakes = Number(v); },
+    '--transport': (v) => {
+      if (v !== 'datachannel' && v !== 'websocket') throw new Error(`--transport: datachannel or websocket, not ${v}`);
+      args.transport = v;
+    },
   }, USAGE);
   return args;
 }
 
 // Sessions opened and closed one at a time on an otherwise idle server: offer → answer arrived →
 // ICE connected → DataChannel open, page clock.
-async function handshakeSamples(context, url, count) {
+async function handshakeSamples(context, url, count, query) {
   const samples = [];
   for (let i = 0; i < count; i++) {
-    const { pages, handshakes } = await openPages(context, url, 1);
+    const { pages, handshakes } = await openPages(context, url, 1, query);
     samples.push(handshakes[0]);
     await pages[0].close();
   }
@@ -71,7 +78,7 @@ function streamPage(page, sequences, seconds) {
 }
 
 async function measure(context, server, n, args) {
-  const { pages, openMs } = await openPages(context, server.url, n);
+  const { pages, openMs } = await openPages(context, server.url, n, args.query);
   // A short sequence outside the window: the camera and encoder settle.
   await Promise.all(pages.map((p) => p.evaluate(() => window.sueo.start({ seconds: 0.5 }))));
   const meter = cpuMeter(server.pid);
@@ -143,6 +150,7 @@ function printTable(results) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  args.query = args.transport === 'websocket' ? '?transport=websocket' : '?transport=datachannel';
   const y4m = makeY4m(DEFAULT_CLIP, path.join(buildDir, 'c01_640x480_15.y4m'), { fps: args.fps });
   // Transport only: no model, so the server's CPU is chunks, assembly and JPEG decode (tools/bench/e2e
   // measures recognition).
@@ -153,15 +161,15 @@ async function main() {
   try {
     browser = await launchChromium({ y4m });
     // Warm-up session: the server's first peer may pay one-time costs (DTLS certificate).
-    const warm = await openPages(browser.context, server.url, 1);
+    const warm = await openPages(browser.context, server.url, 1, args.query);
     const firstOpenMs = warm.openMs[0];
     const first = warm.handshakes[0];
     await warm.pages[0].close();
-    const handshake = await handshakeSamples(browser.context, server.url, args.handshakes);
+    const handshake = await handshakeSamples(browser.context, server.url, args.handshakes, args.query);
     const results = [];
     for (const n of args.pages) results.push(await measure(browser.context, server, n, args));
     const chunk = results.length ? `, chunks ≤ ${args.maxChunkBytes || 'min(sctp, 65536)'} B` : '';
-    console.log(`transport bench: ${path.basename(DEFAULT_CLIP)} at ${args.fps} fps 640x480, ` +
+    console.log(`transport bench (frames over ${args.transport}): ${path.basename(DEFAULT_CLIP)} at ${args.fps} fps 640x480, ` +
       `${args.sequences} × ${args.seconds} s sequences per page${chunk}, server ${server.url}`);
     printTable(results);
     console.log(`first session (warm-up, not in the table), offer → answer / ICE connected / channel open: ` +
@@ -177,7 +185,7 @@ async function main() {
       offer_to_open_ms: handshake.offer_to_open_ms.p50 <= TARGETS.offer_to_open_ms,
     };
     console.log(JSON.stringify({
-      bench: 'transport', clip: path.basename(DEFAULT_CLIP), fps: args.fps, width: 640, height: 480,
+      bench: 'transport', transport: args.transport, clip: path.basename(DEFAULT_CLIP), fps: args.fps, width: 640, height: 480,
       sequences: args.sequences, seconds: args.seconds, max_chunk_bytes: args.maxChunkBytes,
       first_offer_to_open_ms: round(firstOpenMs, 1),
       first_handshake_ms: { answer: round(first.answer, 1), ice: round(first.ice, 1), open: round(first.open, 1) },
