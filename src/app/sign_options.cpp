@@ -28,6 +28,8 @@ std::vector<Option> spotter_options(SpotterSettings& s) {
       {"--start-speed", "SUEO_START_SPEED", text(d.start_speed), "hand speed (shoulder widths per second, relative to the body) that starts a sign", set_double(s.start_speed, 0.05, 20, "--start-speed")},
       {"--end-speed", "SUEO_END_SPEED", text(d.end_speed), "below this speed every hand counts as still", set_double(s.end_speed, 0.01, 20, "--end-speed")},
       {"--start-seconds", "SUEO_START_SECONDS", text(d.start_seconds), "the fast motion must last this long to start a sign", set_double(s.start_seconds, 0, 2, "--start-seconds")},
+      {"--burst-speed", "SUEO_BURST_SPEED", text(d.burst_speed), "one speed measurement this fast starts a sign at once, however short (0: off)", set_double(s.burst_speed, 0, 50, "--burst-speed")},
+      {"--opening-speed", "SUEO_OPENING_SPEED", text(d.opening_speed), "a stream (a window, a clip) whose first hand speed is this fast began mid-sign: a sign from its first frame (0: off)", set_double(s.opening_speed, 0, 50, "--opening-speed")},
       {"--end-seconds", "SUEO_END_SECONDS", text(d.end_seconds), "stillness that ends a sign (live mode waits this long before naming it)", set_double(s.end_seconds, 0.05, 5, "--end-seconds")},
       {"--down-seconds", "SUEO_DOWN_SECONDS", text(d.down_seconds), "hands down or out of view this long also end a sign", set_double(s.down_seconds, 0.05, 5, "--down-seconds")},
       {"--min-sign-seconds", "SUEO_MIN_SIGN_SECONDS", text(d.min_seconds), "shorter motions are not signs", set_double(s.min_seconds, 0, 5, "--min-sign-seconds")},

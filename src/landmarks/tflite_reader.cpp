@@ -59,7 +59,7 @@ float half_to_float(uint16_t h) {
 void decode_constant(std::span<const uint8_t> data, Tensor& t) {
   if (t.type == tfl::kFloat32) {
     t.values.resize(data.size() / 4);
-    std::memcpy(t.values.data(), data.data(), t.values.size() * 4);
+    if (!t.values.empty()) std::memcpy(t.values.data(), data.data(), t.values.size() * 4);  // empty: data() may be null
   } else if (t.type == tfl::kFloat16) {
     t.values.resize(data.size() / 2);
     for (size_t i = 0; i < t.values.size(); ++i) {
@@ -69,7 +69,7 @@ void decode_constant(std::span<const uint8_t> data, Tensor& t) {
     }
   } else if (t.type == tfl::kInt32) {
     t.ints.resize(data.size() / 4);
-    std::memcpy(t.ints.data(), data.data(), t.ints.size() * 4);
+    if (!t.ints.empty()) std::memcpy(t.ints.data(), data.data(), t.ints.size() * 4);
   } else {
     fail("constant tensor \"" + t.name + "\" has unsupported type " + std::to_string(t.type) +
          " (only FLOAT32, FLOAT16, INT32)");

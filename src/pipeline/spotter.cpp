@@ -52,6 +52,7 @@ void Spotter::reset() {
   next_frame_ = 0;
   scale_ = 0;
   signing_ = false;
+  measured_ = false;
   fast_since_ms_ = down_since_ms_ = -1;
   fast_first_frame_ = start_frame_ = last_moving_frame_ = -1;
   travel_ = 0;
@@ -171,6 +172,7 @@ std::optional<Segment> Spotter::add(const sign::Frame& frame, double capture_ms,
   bool person = false;
   Sample now = measure(frame, capture_ms, aspect, person);
   now.speed = speed_of(now);
+  const bool measurable = !history_.empty() && capture_ms - history_.front().t_ms >= settings_.speed_window * 1000.0;
   const double dt = history_.empty() ? 0 : std::max(0.0, (capture_ms - history_.back().t_ms) / 1000.0);
   history_.push_back(now);
   ++next_frame_;
@@ -181,33 +183,33 @@ std::optional<Segment> Spotter::add(const sign::Frame& frame, double capture_ms,
   std::optional<Segment> ended;
   const bool fast = now.speed >= settings_.start_speed;
   const bool moving = now.speed >= settings_.end_speed;
+  // A stream that begins mid-sign (a clip cut to its sign, a window started while the hands move):
+  // its first speed measurement already shows a raised hand moving. The segment starts at frame 0.
+  const bool starts_moving = measurable && !measured_ && now.up && settings_.opening_speed > 0 &&
+                             now.speed >= settings_.opening_speed;
+  if (measurable) measured_ = true;
   if (!signing_) {
-    if (fast) {
+    if (starts_moving) {
+      begin(history_.front().frame, history_.front().t_ms, now);
+    } else if (fast) {
       if (fast_since_ms_ < 0) {
         fast_since_ms_ = capture_ms;
         fast_first_frame_ = now.frame;
       }
-      if (capture_ms - fast_since_ms_ >= settings_.start_seconds * 1000.0 - 1e-6) {
-        signing_ = true;
+      const bool lasted = capture_ms - fast_since_ms_ >= settings_.start_seconds * 1000.0 - 1e-6;
+      const bool burst = settings_.burst_speed > 0 && now.speed >= settings_.burst_speed;
+      if (lasted || burst) {
         // The motion began a little before it was fast enough to count: take the pre-roll.
-        start_frame_ = fast_first_frame_;
-        start_ms_ = fast_since_ms_;
+        int64_t first = fast_first_frame_;
+        double first_ms = fast_since_ms_;
         for (const Sample& s : history_) {
           if (s.t_ms >= fast_since_ms_ - settings_.pre_roll * 1000.0) {
-            start_frame_ = s.frame;
-            start_ms_ = s.t_ms;
+            first = s.frame;
+            first_ms = s.t_ms;
             break;
           }
         }
-        last_moving_frame_ = now.frame;
-        last_moving_ms_ = capture_ms;
-        // The distance covered from the segment's start, pre-roll included, to this frame.
-        travel_ = 0;
-        for (size_t i = 1; i < history_.size(); ++i) {
-          if (history_[i].frame <= start_frame_) continue;
-          travel_ += history_[i].speed * (history_[i].t_ms - history_[i - 1].t_ms) / 1000.0;
-        }
-        down_since_ms_ = -1;
+        begin(first, first_ms, now);
       }
     } else {
       fast_since_ms_ = -1;
@@ -230,6 +232,22 @@ std::optional<Segment> Spotter::add(const sign::Frame& frame, double capture_ms,
   }
   last_ = {person, now.up, now.speed, signing_};
   return ended;
+}
+
+// Opens a segment at frame `first` (kept in the history), with `now` the frame that decided it.
+void Spotter::begin(int64_t first, double first_ms, const Sample& now) {
+  signing_ = true;
+  start_frame_ = first;
+  start_ms_ = first_ms;
+  last_moving_frame_ = now.frame;
+  last_moving_ms_ = now.t_ms;
+  // The distance covered from the segment's start, pre-roll included, to this frame.
+  travel_ = 0;
+  for (size_t i = 1; i < history_.size(); ++i) {
+    if (history_[i].frame <= start_frame_) continue;
+    travel_ += history_[i].speed * (history_[i].t_ms - history_[i - 1].t_ms) / 1000.0;
+  }
+  down_since_ms_ = -1;
 }
 
 std::optional<Segment> Spotter::close(int64_t last_moving, double decided_ms, bool cut) {

@@ -31,6 +31,9 @@ struct SpotterSettings {
   double start_speed = 1.1;     // shoulder widths / s: a hand moving this fast may start a sign
   double end_speed = 0.35;      // below this every hand counts as still
   double start_seconds = 0.06;  // fast motion must last this long to start a segment (2 frames at 15 fps)
+  double burst_speed = 1.6;     // one measurement this fast starts a segment at once (0: off): a short,
+                                // quick sign such as 나 (pointing at oneself) may be fast in one only
+  double opening_speed = 0.8;   // a stream whose first speed measurement is this fast began mid-sign (0: off)
   double end_seconds = 0.35;    // stillness that ends a segment (longer than most holds within a sign)
   double down_seconds = 0.2;    // every hand down or out of view this long also ends it
   double speed_window = 0.15;   // speed = displacement over this much capture time
@@ -102,6 +105,7 @@ class Spotter {
   Sample measure(const sign::Frame& frame, double capture_ms, double aspect, bool& person);
   double speed_of(const Sample& now) const;
   bool came_into_view(int hand, double then_ms, const Sample& now) const;
+  void begin(int64_t first, double first_ms, const Sample& now);
   std::optional<Segment> close(int64_t last_moving, double decided_ms, bool cut);
 
   SpotterSettings settings_;
@@ -109,6 +113,7 @@ class Spotter {
   int64_t next_frame_ = 0;
   double scale_ = 0;            // shoulder width, smoothed (image units, x scaled by the aspect)
   bool signing_ = false;
+  bool measured_ = false;       // a speed has been measured since the stream began
   double fast_since_ms_ = -1;   // when the current run of fast frames began (-1: none)
   int64_t fast_first_frame_ = -1;
   int64_t start_frame_ = -1;    // of the open segment

@@ -451,10 +451,16 @@ void Server::handle_metrics(SoupServerMessage* message) {
       {"sueo_draining", "1 while the server drains after SIGTERM/SIGINT", {}, draining_ ? 1.0 : 0.0},
       {"sueo_main_loop_lag_max_seconds", "The longest main loop stall seen since start", {}, max_loop_lag_s_},
   };
-  if (model_info_.is_object()) {
+  const nlohmann::json model = model_info();
+  if (model.is_object()) {
+    const auto labels = model.find("labels");
+    const std::size_t label_count =
+        labels == model.end()              ? 0
+        : labels->is_array()               ? labels->size()
+        : labels->is_number_unsigned()     ? labels->get<std::size_t>()
+                                           : 0;
     gauges.push_back({"sueo_model_info", "The sign model the server runs (value 1; labels name it)",
-                      {{"name", model_info_.value("name", "")},
-                       {"labels", std::to_string(model_info_.value("labels", 0))}},
+                      {{"name", model.value("name", "")}, {"labels", std::to_string(label_count)}},
                       1});
   }
   const std::string text = prometheus_text(Metrics::global().snapshot(), Metrics::global().histograms(), gauges);

@@ -31,10 +31,25 @@ export function makeY4m(clip, out, { width = 640, height = 480, fps = 15, rest =
 }
 
 // The y4m of a clip for the fake camera, in the build directory: <clip>_640x480_<fps>[_rest<s>].y4m.
-export function clipY4m(clipFile, { fps = 15, rest = 0 } = {}) {
+// By default the clip's first and last frames are held `rest` = 1.5 s before and after it: a person
+// at rest before and after the sign, as people sign (the KSL-77 clips are cut to the sign, and a
+// spotter rightly finds little in a stream that starts mid-sign). `rest: 0` gives the bare clip.
+export const CLIP_REST_S = 1.5;
+export function clipY4m(clipFile, { fps = 15, rest = CLIP_REST_S } = {}) {
   const suffix = rest > 0 ? `_rest${rest}` : '';
   const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_640x480_${fps}${suffix}.y4m`);
   return makeY4m(clipFile, out, { fps, rest });
+}
+
+// The clip as an H.264 mp4 with `rest` seconds of its first and last frames held around it (for
+// engines that play a video file as their camera, e.g. the WebKit test), in the build directory.
+export function restedClipMp4(clipFile, { rest = CLIP_REST_S } = {}) {
+  const out = path.join(buildDir, `${path.basename(clipFile, '.mp4')}_rest${rest}.mp4`);
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(clipFile).mtimeMs) return out;
+  const filter = `tpad=start_duration=${rest}:start_mode=clone:stop_duration=${rest}:stop_mode=clone`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clipFile, '-vf', filter, '-an', '-c:v', 'libx264',
+    '-pix_fmt', 'yuv420p', '-preset', 'veryfast', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
 }
 
 // Several clips one after another, each with `rest` seconds of its first and last frame held

@@ -9,8 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { clipY4m, repoRoot, startServer } from './harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { clipY4m, repoRoot, restedClipMp4, startServer } from './harness.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { CLIP_CAMERA, startWebKit, webkitMissing } from '../lib/webkit.mjs';
 
 const skip = webkitMissing();
@@ -95,9 +95,10 @@ test('WebKit without WebRTC: the page falls back to the WebSocket; camera → un
 // Two clips with different words: a page that always got one answer could not pass both.
 for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
   test(`WebKit streams ${clip.name} over the WebSocket fallback and gets ${clip.word}`, { skip }, async () => {
-    const seconds = y4mFrameCount(clipY4m(clip.file)) / 15;  // one pass of the clip
+    const seconds = y4mFrameCount(clipY4m(clip.file)) / 15;  // one pass of the clip and its rest
     await webkit.goto(`${server.url}/`);
-    const installed = await run(CLIP_CAMERA, [readFileSync(clip.file).toString('base64')]);
+    // The clip with a person resting 1.5 s before and after it, as in the Chromium tests.
+    const installed = await run(CLIP_CAMERA, [readFileSync(restedClipMp4(clip.file)).toString('base64')]);
     assert.equal(installed, true, 'the clip camera is in place');
     const r = await run(`
       for (let i = 0; i < 200 && !(window.sueo && window.sueo.state === 'ready'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -116,6 +117,6 @@ for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
     assert.deepEqual(r.errors, []);
     console.log(`# WebKit ${clip.name}: ${r.result.word} (${r.result.gloss}) ${r.result.score.toFixed(3)}, ` +
       `server ${r.result.serverMs.toFixed(1)} ms, total ${r.result.totalMs.toFixed(0)} ms, ${r.sent} frames`);
-    assert.ok(isClipWord(r.result, clip), `${clip.name}: got ${r.result.word} (${r.result.gloss})`);
+    assert.ok(isClipWord(r.result, clip), `${clip.name}: ${describeResult(r.result)}`);
   });
 }

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { clipY4m, launchChromium, repoRoot } from '../browser/harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { haproxyMissing, startCluster } from '../lib/cluster.mjs';
 
 const skip = haproxyMissing();
@@ -63,14 +63,14 @@ test('an instance drained mid-sequence finishes it; new sessions land on the oth
   const afterA = await sessionsTotal();
   const drained = cluster.instances[afterA.findIndex((n, i) => n > before[i])];
   const other = cluster.instances.find((i) => i !== drained);
-  const pageB = await openPage(clips.me);
+  const pageB = await openPage(clips.see);
   assert.equal((await health(other)).body.sessions.active, 1, 'page B is on the other instance');
   await pageA.evaluate(() => window.sueo.prepare());
   await pageB.evaluate(() => window.sueo.prepare());
 
   const exited = new Promise((resolve) => drained.child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
   const sequenceA = play(pageA, clips.hi);
-  const sequenceB = play(pageB, clips.me);
+  const sequenceB = play(pageB, clips.see);
   await pageA.waitForFunction(() => window.sueo.connection.dc && window.sueo.connection.state === 'open', null, { timeout: 10000 });
   await new Promise((r) => setTimeout(r, 800));  // mid-sequence: the clip pass is ~2 s
   const totalsAtSignal = await sessionsTotal();
@@ -97,7 +97,9 @@ test('an instance drained mid-sequence finishes it; new sessions land on the oth
 
   // New sessions right after the signal, through the balancer: on the other instance, right words.
   const late = [];
-  for (const clip of [clips.face, clips.see]) {
+  // Clips the spotter and the model find reliably under this test's load (face and me of signer 11 are
+  // borderline: browser.recognition, docs/spotting.md); this test is about the drain, not the words.
+  for (const clip of [clips.bi_bim_rice, clips.hi]) {
     const page = await openPage(clip);
     await page.evaluate(() => window.sueo.prepare());
     late.push({ clip, run: play(page, clip) });
@@ -108,12 +110,12 @@ test('an instance drained mid-sequence finishes it; new sessions land on the oth
   assert.equal(a.receipt.frames.received, a.sent, 'every frame of the sequence in flight arrived');
   assert.equal(a.receipt.frames.decoded, a.sent);
   assert.equal(a.result.frames.dropped, 0);
-  assert.ok(isClipWord(a.result, clips.hi), `the drained instance's sequence: ${a.result.word}`);
+  assert.ok(isClipWord(a.result, clips.hi), `the drained instance's sequence: ${describeResult(a.result)}`);
   const b = await sequenceB;
-  assert.ok(isClipWord(b.result, clips.me), `the other instance's sequence: ${b.result.word}`);
+  assert.ok(isClipWord(b.result, clips.see), `the other instance's sequence: ${describeResult(b.result)}`);
   for (const { clip, run } of late) {
     const r = await run;
-    assert.ok(isClipWord(r.result, clip), `${clip.name} after the signal: ${r.result.word}`);
+    assert.ok(isClipWord(r.result, clip), `${clip.name} after the signal: ${describeResult(r.result)}`);
   }
   const end = await exited;
   timeline.exit = end.at - t0;

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { clipY4m, launchChromium, playClipSequence, repoRoot } from '../browser/harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { haproxyMissing, startCluster } from '../lib/cluster.mjs';
 
 const skip = haproxyMissing();
@@ -86,7 +86,7 @@ test('sessions spread over both instances; each page streams straight to its ins
     assert.notEqual(remotePort, Number(new URL(cluster.url).port), 'the DataChannel does not go through the balancer');
     const run = await playClipSequence(page, y4mFrameCount(clipY4m(clip.file)) / 15);
     assert.equal(run.receipt.frames.received, run.page.sent);
-    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${run.result?.word}`);
+    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
   }
   const after = await Promise.all(cluster.instances.map(health));
   after.forEach((h, i) => {
@@ -121,6 +121,6 @@ test('an instance that dies is taken out by the health checks; new pages still g
   const { page, clip } = await openPage(clips[1]);
   await page.evaluate(() => window.sueo.prepare());
   const run = await playClipSequence(page, y4mFrameCount(clipY4m(clip.file)) / 15);
-  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${run.result?.word}`);
+  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
   assert.equal((await health(second)).sessions.total, before.sessions.total + 1, 'the session is on sueo2');
 });

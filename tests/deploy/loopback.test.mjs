@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSIDE, netnsUnavailable, runInLoopbackNamespace } from './netns.mjs';
 import { clipY4m, launchChromium, playClipSequence, repoRoot, startServer } from '../browser/harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { WsClient } from '../server/ws-client.mjs';
 
 const OFFER = readFileSync(path.join(repoRoot, 'tests/server/fixtures/chromium-offer.sdp'), 'utf8');
@@ -80,7 +80,7 @@ if (!INSIDE) {
       assert.ok(pair, 'a selected candidate pair');
       for (const address of pair) assert.match(address, /^(127\.|::1$)/, `pair ${pair}`);
       const run = await playClipSequence(page, y4mFrameCount(y4m) / 15);
-      assert.ok(isClipWord(run.result, clip), `${clip.name}: ${JSON.stringify(run.result && run.result.word)}`);
+      assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
       assert.equal(run.receipt.frames.received, run.page.sent);
     } finally {
       await browser.close();

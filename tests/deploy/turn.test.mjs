@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clipY4m, launchChromium, playClipSequence, repoRoot, startServer, tempDir } from '../browser/harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 import { coturnMissing, startCoturn, turnRestCredential } from '../lib/coturn.mjs';
 
 const skip = coturnMissing();
@@ -125,7 +125,7 @@ for (const [kind, clipLabel, how] of [['udp', 'hi', 'flag'], ['tcp', 'see', 'fla
     assert.deepEqual(pair, { type: 'relay', relayProtocol: kind, transport: 'datachannel' });
     const run = await playClipSequence(page, y4mFrameCount(y4m) / 15);
     assert.equal(run.receipt.frames.received, run.page.sent);
-    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${run.result?.word}`);
+    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
   });
 }
 

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { clipY4m, launchChromium, playClipSequence, repoRoot, startServer } from '../browser/harness.mjs';
-import { isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
+import { describeResult, isClipWord, listClips, y4mFrameCount } from '../lib/clips.mjs';
 
 const MODEL = process.env.SUEO_TEST_MODEL || path.join(repoRoot, 'models/sueo-ksl.onnx');
 const TIMEOUT_MS = 1500;
@@ -64,7 +64,7 @@ test('the DataChannel cannot open: the page falls back to /ws after the timeout 
   assert.equal(conn.transport, 'websocket');
   assert.match(conn.why, new RegExp(`did not open in ${TIMEOUT_MS} ms`));
   assert.ok(preparedMs >= TIMEOUT_MS, `fell back after ${preparedMs} ms`);
-  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${run.result?.word}`);
+  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
   assert.equal(run.receipt.frames.received, run.page.sent);
   assert.equal(run.page.sendSkipped, 0);
   assert.equal(after.counters['sessions.websocket_frames'], before.counters['sessions.websocket_frames'] + 1);
@@ -80,7 +80,7 @@ test('Chromium without RTCPeerConnection streams over /ws at once and gets its w
   assert.equal(conn.transport, 'websocket');
   assert.match(conn.why, /no RTCPeerConnection/);
   assert.ok(preparedMs < TIMEOUT_MS, `no wait for a channel: ${preparedMs} ms`);
-  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${run.result?.word}`);
+  assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
   assert.equal(run.receipt.frames.received, run.page.sent);
   assert.deepEqual(problems, []);
 });

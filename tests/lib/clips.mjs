@@ -34,6 +34,14 @@ export function isClipWord(item, clip) {
   return same(item.word, clip.word) || same(item.gloss, clip.gloss);
 }
 
+// A result in one line for a failing assertion: the word or the reason, the signs found, the frames.
+export function describeResult(r) {
+  if (!r) return 'no result';
+  const signs = (r.signs ?? []).map((s) => `${s.word ?? s.reason}@${Math.round(s.start_ms ?? 0)}-${Math.round(s.end_ms ?? 0)}`);
+  return `${r.word ?? `null (${r.reason})`} score ${r.score ?? r.guess?.score ?? '-'}, signs [${signs.join(' ')}], ` +
+    `frames ${JSON.stringify(r.frames ?? {})}`;
+}
+
 // The number of frames in a y4m file: its size less the stream header, over one frame's size
 // (each frame is "FRAME" + optional parameters + "\n" + width·height·1.5 bytes of 4:2:0).
 export function y4mFrameCount(file) {

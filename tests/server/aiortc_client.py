@@ -106,7 +106,8 @@ def check_welcome(welcome):
     check(number(config['sequence_seconds']) and config['sequence_seconds'] > 0, 'welcome.config.sequence_seconds')
     check(isinstance(welcome['ice_servers'], list), 'welcome.ice_servers')
     model = welcome['model']
-    check(model is None or (isinstance(model['name'], str) and isinstance(model['labels'], int)
+    check(model is None or (isinstance(model['name'], str) and isinstance(model['labels'], list)
+                            and all(isinstance(l['word'], str) for l in model['labels'])
                             and model['input'][0] == 1 and model['input'][2] == 258 and model['ready'] is True),
           'welcome.model')
     return config

@@ -115,7 +115,7 @@ test('/metrics is valid Prometheus text with the issue\'s families, and agrees w
   assert.equal(parsed.families.get('sueo_main_loop_lag_seconds').type, 'histogram');
   if (health.model) {
     const info = parsed.samples.find((s) => s.name === 'sueo_model_info');
-    assert.deepEqual(info?.labels, { name: health.model.name, labels: String(health.model.labels) });
+    assert.deepEqual(info?.labels, { name: health.model.name, labels: String(Array.isArray(health.model.labels) ? health.model.labels.length : health.model.labels) });
   }
   assert.ok(value(parsed, 'process_open_fds') > 5);
   await ws.close();

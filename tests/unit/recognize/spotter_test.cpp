@@ -28,8 +28,8 @@ struct Stream {
   nlohmann::json truth;
 };
 
-std::map<std::string, Stream> load_streams() {
-  const std::string path = source("tests/data/streams/tune-sample.npz").string();
+void load_streams(const std::string& file, std::map<std::string, Stream>& out) {
+  const std::string path = source(file).string();
   const auto npz = sign::read_npz(path);
   const auto values = npz.at("X").floats();
   const auto t_ms = npz.at("t_ms").floats();
@@ -38,7 +38,6 @@ std::map<std::string, Stream> load_streams() {
   const auto aspect = npz.at("aspect").floats();
   std::ifstream truth_file(path + ".json");
   const auto truth = nlohmann::json::parse(truth_file);
-  std::map<std::string, Stream> out;
   for (size_t i = 0; i + 1 < offsets.size(); ++i) {
     Stream s{names[i], aspect[i], {}, {}, truth.at(i)};
     for (auto f = offsets[i]; f < offsets[i + 1]; ++f) {
@@ -49,11 +48,16 @@ std::map<std::string, Stream> load_streams() {
     }
     out[s.name] = std::move(s);
   }
-  return out;
 }
 
+// Realistic streams (tune-sample) and two test clips as they are, cut to the sign (cut-clips).
 const std::map<std::string, Stream>& streams() {
-  static const auto loaded = load_streams();
+  static const auto loaded = [] {
+    std::map<std::string, Stream> out;
+    load_streams("tests/data/streams/tune-sample.npz", out);
+    load_streams("tests/data/streams/cut-clips.npz", out);
+    return out;
+  }();
   return loaded;
 }
 
@@ -138,6 +142,26 @@ TEST(Spotter, FlushCutsASignStillGoingOn) {
   EXPECT_TRUE(cut->cut);
   EXPECT_FALSE(spotter.signing());
   EXPECT_FALSE(spotter.flush().has_value());
+}
+
+TEST(Spotter, FindsAShortQuickSignCutToItsClip) {
+  // 나 (me): the hand points at the chest and stays there; only one speed measurement passes the
+  // start speed, and the clip starts with the hand already rising. The burst rule finds it at 15 fps.
+  // At 7.5 landmarked frames a second (--landmark-every 2) the burst is averaged away, but the clip's
+  // first speed measurement already shows the hand moving: the opening rule finds it.
+  for (const char* name : {"me-cut", "hi-cut"}) {
+    for (int every : {1, 2}) {
+      const Stream& s = streams().at(name);
+      const auto found = spot(s, every);
+      ASSERT_EQ(found.size(), 1u) << name << " every " << every;
+      EXPECT_TRUE(overlaps(found[0], s.truth["signs"][0])) << name;
+    }
+  }
+  SpotterSettings without;
+  without.burst_speed = 0;
+  without.opening_speed = 0;
+  EXPECT_TRUE(spot(streams().at("me-cut"), 1, without).empty()) << "the case the two rules are for";
+  EXPECT_TRUE(spot(streams().at("me-cut"), 2, without).empty());
 }
 
 TEST(Spotter, AStillPictureIsNotASign) {
