@@ -105,6 +105,7 @@ for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
       window.sueo.closeCamera();
       const r = await window.sueo.start({ seconds: args[0] });
       return { result: r.result, receipt: r.receipt, sent: r.page.sent, camera: window.__clipCamera,
+        spanMs: r.page.tLastSent - r.page.tStart, encodeSkipped: r.page.encodeSkipped, encodeMs: r.page.encodeMsMedian,
         transport: window.sueo.connection.transport, why: window.sueo.connection.fallbackReason,
         errors: window.sueo.errors };`, [seconds]);
     assert.ok(!r.error, r.error);
@@ -115,8 +116,10 @@ for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
     assert.equal(r.receipt.frames.received, r.sent, 'every frame arrived');
     assert.equal(r.receipt.frames.decoded, r.sent);
     assert.deepEqual(r.errors, []);
-    console.log(`# WebKit ${clip.name}: ${r.result.word} (${r.result.gloss}) ${r.result.score.toFixed(3)}, ` +
-      `server ${r.result.serverMs.toFixed(1)} ms, total ${r.result.totalMs.toFixed(0)} ms, ${r.sent} frames`);
+    // describeResult: a result without a word (no_sign …) has no score to print.
+    console.log(`# WebKit ${clip.name}: ${describeResult(r.result)}, server ${r.result.serverMs?.toFixed(1)} ms, ` +
+      `total ${r.result.totalMs?.toFixed(0)} ms, ${r.sent} frames sent over ${r.spanMs.toFixed(0)} ms ` +
+      `(${seconds.toFixed(1)} s planned; JPEG encode median ${r.encodeMs?.toFixed(0)} ms, skipped ${r.encodeSkipped})`);
     assert.ok(isClipWord(r.result, clip), `${clip.name}: ${describeResult(r.result)}`);
   });
 }

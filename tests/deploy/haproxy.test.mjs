@@ -75,6 +75,7 @@ test('sessions spread over both instances; each page streams straight to its ins
   assert.deepEqual(await activeSessions(), [2, 2], 'leastconn: 2 sessions on each instance');
   assert.deepEqual(pages.map((p) => p.owner).sort(), [0, 0, 1, 1]);
   for (const { page, clip } of pages) {
+    await page.bringToFront();
     await page.evaluate(() => window.sueo.prepare());
     const remotePort = await page.evaluate(async () => {
       const stats = await window.sueo.connection.pc.getStats();
@@ -86,7 +87,8 @@ test('sessions spread over both instances; each page streams straight to its ins
     assert.notEqual(remotePort, Number(new URL(cluster.url).port), 'the DataChannel does not go through the balancer');
     const run = await playClipSequence(page, y4mFrameCount(clipY4m(clip.file)) / 15);
     assert.equal(run.receipt.frames.received, run.page.sent);
-    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}`);
+    assert.ok(isClipWord(run.result, clip), `${clip.name}: ${describeResult(run.result)}, page sent ${run.page.sent} ` +
+      `of ${run.page.ticks} ticks (encode skipped ${run.page.encodeSkipped}, send skipped ${run.page.sendSkipped})`);
   }
   const after = await Promise.all(cluster.instances.map(health));
   after.forEach((h, i) => {
