@@ -5,7 +5,8 @@
 // round runs every path once, so machine load hits all alike):
 //   dc          page → instance directly, frames over the DataChannel (the reference)
 //   dc-lb       page → HAProxy (page, /ws); frames still straight to the instance over the DataChannel
-//   dc-relay    page → instance, DataChannel relay-only through coturn over UDP (?ice=relay)
+//   dc-relay    page → instance, DataChannel relay-only through coturn over UDP (?ice=relay; the
+//               instance hands out the UDP TURN URI only)
 //   dc-relay-tls  the same through TURN over TLS (the 443-style path)
 //   ws          page → instance, frames over /ws (the fallback, ?transport=websocket)
 //   ws-lb       the fallback through HAProxy: frames pass the balancer
@@ -28,11 +29,13 @@ import { buildDir, startServer } from '../../tests/lib/sueo-server.mjs';
 import { parseFlags, percentile, round } from './common.mjs';
 
 const FPS = 15;
+// A page waits idle while the other paths stream (a round of six takes ~40 s): not an idle client.
+const IDLE = ['--idle-seconds', '3600'];
 const PATHS = {
   dc: { target: 'instance', query: '?transport=datachannel' },
   'dc-lb': { target: 'balancer', query: '?transport=datachannel' },
-  'dc-relay': { target: 'instance', query: '?transport=datachannel&ice=relay', turn: 'udp' },
-  'dc-relay-tls': { target: 'tls-instance', query: '?transport=datachannel&ice=relay', turn: 'tls' },
+  'dc-relay': { target: 'relay-udp', query: '?transport=datachannel&ice=relay', turn: 'udp' },
+  'dc-relay-tls': { target: 'relay-tls', query: '?transport=datachannel&ice=relay', turn: 'tls' },
   ws: { target: 'instance', query: '?transport=websocket' },
   'ws-lb': { target: 'balancer', query: '?transport=websocket' },
 };
@@ -59,7 +62,11 @@ function parseArgs(argv) {
 
 const stats = (values) => ({ p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), n: values.length });
 
-// /ws ping round trips, sequential, alternating blocks of 50 between the URLs.
+// /ws ping round trips, sequential, alternating blocks of 50 between the URLs. One ping per
+// PING_GAP_MS: back to back they pass the server's --max-messages-per-second (50), which drops
+// messages unanswered (rate_limited), and a ping without its pong would stall the bench.
+const PING_GAP_MS = 25;
+const PONG_TIMEOUT_MS = 5000;
 async function pingRoundTrips(urls, count) {
   const sockets = {};
   for (const [name, url] of Object.entries(urls)) {
@@ -68,29 +75,39 @@ async function pingRoundTrips(urls, count) {
     sockets[name] = ws;
   }
   const samples = Object.fromEntries(Object.keys(urls).map((n) => [n, []]));
-  const one = (ws) => new Promise((resolve) => {
+  const one = (ws, name) => new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const timer = setTimeout(() => reject(new Error(`${name}: no pong in ${PONG_TIMEOUT_MS} ms`)), PONG_TIMEOUT_MS);
     ws.onmessage = (event) => {
       const m = JSON.parse(event.data);
-      if (m.type === 'pong') resolve(performance.now() - t0);
+      if (m.type === 'pong') { clearTimeout(timer); resolve(performance.now() - t0); }
+      if (m.type === 'error') { clearTimeout(timer); reject(new Error(`${name}: ${event.data}`)); }
     };
     ws.send(JSON.stringify({ type: 'ping', t0: Date.now() }));
   });
+  const gap = () => new Promise((resolve) => setTimeout(resolve, PING_GAP_MS));
   for (let done = 0; done < count; done += 50) {
     for (const name of Object.keys(urls)) {
-      for (let i = 0; i < 50; i++) samples[name].push(await one(sockets[name]));
+      for (let i = 0; i < 50; i++) {
+        samples[name].push(await one(sockets[name], name));
+        await gap();
+      }
     }
   }
   for (const ws of Object.values(sockets)) ws.close();
   return Object.fromEntries(Object.entries(samples).map(([n, v]) => [n, stats(v)]));
 }
 
-// One page per path, WebSocket up and (for DataChannel paths) the channel open.
-async function openPaths(browser, cluster, names) {
+// One page per path, each in its own Chromium (a background tab of a shared one encodes a fraction
+// of its frames, and its session was once lost mid-run), WebSocket up and (for DataChannel paths)
+// the channel open. `browsers` collects the Chromiums for the caller to close.
+async function openPaths(launch, browsers, cluster, names) {
   const pages = {};
   for (const name of names) {
     const p = PATHS[name];
-    const base = { balancer: cluster.url, instance: cluster.instances[0].url, 'tls-instance': cluster.tlsInstance?.url }[p.target];
+    const base = p.turn ? cluster.relayInstances[p.turn].url : { balancer: cluster.url, instance: cluster.instances[0].url }[p.target];
+    const browser = await launch();
+    browsers.push(browser);
     const page = await browser.newPage();
     await page.goto(`${base}${p.query}`);
     await page.waitForFunction(() => window.sueo?.state === 'ready', null, { timeout: 30000 });
@@ -123,9 +140,10 @@ function cpuOf(pids) {
 
 async function transportRound(pages, clusterPids, seconds, acc) {
   for (const [name, page] of Object.entries(pages)) {
-    // The instance this path's page streams to: the TLS-only one for dc-relay-tls.
-    const pids = { ...clusterPids, instance: PATHS[name].target === 'tls-instance' ? clusterPids.tlsInstance : clusterPids.instance };
-    delete pids.tlsInstance;
+    // The instance this path's page streams to: a relay path's own one.
+    const turn = PATHS[name].turn;
+    const pids = { ...clusterPids, instance: turn ? clusterPids.relay[turn] : clusterPids.instance };
+    delete pids.relay;
     const cpu0 = cpuOf(pids);
     const t0 = performance.now();
     const r = await page.evaluate(async (seconds) => {
@@ -161,31 +179,38 @@ async function recognitionRound(pages, clip, seconds, acc) {
   }
 }
 
-async function phase(cluster, browser, args, run) {
-  const pages = await openPaths(browser, cluster, args.paths);
+async function phase(cluster, launch, args, run) {
+  const browsers = [];
   const acc = {};
   try {
+    const pages = await openPaths(launch, browsers, cluster, args.paths);
     await run(pages, {});  // warm-up, not counted: cameras, encoders and first-use costs settle
     for (let i = 0; i < args.rounds; i++) await run(pages, acc);
   } finally {
-    for (const page of Object.values(pages)) await page.close();
+    for (const browser of browsers) await browser.close().catch(() => {});
   }
   return acc;
 }
 
-// The cluster, plus (for dc-relay-tls) a second instance whose pages get only coturn's TLS URI, so
-// relay-only ICE must use TURN over TLS.
+// The cluster, plus for each relay path an instance whose pages get only that transport's TURN URI,
+// so relay-only ICE must use it (given every URI, Chromium may pair over TCP instead of UDP).
 async function startBenchCluster(instanceArgs, args) {
   const c = await startCluster({ count: 1, turn: true, instanceArgs });
-  if (args.paths.includes('dc-relay-tls')) {
-    try {
-      c.tlsInstance = await startServer([...instanceArgs, '--turn-uris', c.turn.uris.tls], { env: { SUEO_TURN_SECRET: c.turn.secret } });
-    } catch (error) {
-      await c.stop();
-      throw error;
+  c.relayInstances = {};
+  const stop = c.stop;
+  c.stop = async () => {
+    for (const i of Object.values(c.relayInstances)) await i.stop();
+    await stop();
+  };
+  try {
+    for (const name of args.paths) {
+      const turn = PATHS[name].turn;
+      if (!turn) continue;
+      c.relayInstances[turn] = await startServer([...instanceArgs, '--turn-uris', c.turn.uris[turn]], { env: { SUEO_TURN_SECRET: c.turn.secret } });
     }
-    const stop = c.stop;
-    c.stop = async () => { await c.tlsInstance.stop(); await stop(); };
+  } catch (error) {
+    await c.stop();
+    throw error;
   }
   return c;
 }
@@ -204,15 +229,16 @@ async function main() {
   if (!clip) throw new Error(`no clip ${args.clip}`);
   const y4m = clipY4m(clip.file, { fps: FPS });
   const onePass = y4mFrameCount(y4m) / FPS;
-  const browser = await launchChromium({ y4m });
+  const launch = () => launchChromium({ y4m });
   const out = { bench: 'deploy', clip: clip.name, rounds: args.rounds, seconds: args.seconds };
-  try {
+  {
     // Transport, no model: the instance's CPU is the transport, assembly and JPEG decode.
-    let c = await startBenchCluster(['--model', ''], args);
+    let c = await startBenchCluster(['--model', '', ...IDLE], args);
     try {
       out.ping_ms = await pingRoundTrips({ direct: c.instances[0].wsUrl, balancer: c.wsUrl }, args.pings);
-      const pids = { instance: c.instances[0].pid, haproxy: c.haproxy.pid, coturn: c.turn.pid, tlsInstance: c.tlsInstance?.child.pid };
-      const acc = await phase(c, browser, args, (pages, a) => transportRound(pages, pids, args.seconds, a));
+      const relay = Object.fromEntries(Object.entries(c.relayInstances).map(([k, i]) => [k, i.child.pid]));
+      const pids = { instance: c.instances[0].pid, haproxy: c.haproxy.pid, coturn: c.turn.pid, relay };
+      const acc = await phase(c, launch, args, (pages, a) => transportRound(pages, pids, args.seconds, a));
       out.transport = Object.fromEntries(Object.entries(acc).map(([name, a]) => [name, {
         last_chunk_to_complete_ms: stats(a.latency),
         cpu_pct: Object.fromEntries(Object.entries(a.cpu).filter(([, v]) => v.length).map(([k, v]) => [k, round(percentile(v, 50))])),
@@ -222,9 +248,9 @@ async function main() {
       await c.stop();
     }
     if (args.recognition) {
-      c = await startBenchCluster(['--model', path.join(repoRoot, 'models/sueo-ksl.onnx')], args);
+      c = await startBenchCluster(['--model', path.join(repoRoot, 'models/sueo-ksl.onnx'), ...IDLE], args);
       try {
-        const acc = await phase(c, browser, args, (pages, a) => recognitionRound(pages, clip, onePass, a));
+        const acc = await phase(c, launch, args, (pages, a) => recognitionRound(pages, clip, onePass, a));
         out.recognition = Object.fromEntries(Object.entries(acc).map(([name, a]) => [name, {
           wait_after_last_frame_ms: stats(a.wait), server_ms: stats(a.server), words_right: `${a.right}/${a.n}`,
         }]));
@@ -232,8 +258,6 @@ async function main() {
         await c.stop();
       }
     }
-  } finally {
-    await browser.close();
   }
   print(out);
   console.log(JSON.stringify(out));
