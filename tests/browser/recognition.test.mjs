@@ -166,7 +166,9 @@ test('each clip is recognised as its word (the clips whose words the model has)'
 });
 
 test('two pages at once each get the word of their own camera', async () => {
-  const [a, b] = pickPair();
+  // Not 나 (me): a short sign the spotter can miss when a loaded machine makes the pages capture
+  // fewer frames (docs/spotting.md, known shortfalls); this test is about two sessions at once.
+  const [a, b] = pickPair(['me']);
   const pa = await openPage(a);
   const pb = await openPage(b);
   try {
