@@ -78,7 +78,10 @@ test('live captions: three signs with rest between come one by one, in order, ea
   const part = (key) => named.map((w) => w.stages_ms[key] ?? 0);
   console.log(`# live sign end → word shown, ms: ${latencies.map((v) => v.toFixed(0)).join(', ')} ` +
     `(p50 ${percentile(latencies, 50).toFixed(0)}, max ${Math.max(...latencies).toFixed(0)}); ` +
-    `wait_for_rest ${part('wait_for_rest').map((v) => v.toFixed(0)).join(', ')}`);
+    `wait_for_rest ${part('wait_for_rest').map((v) => v.toFixed(0)).join(', ')}; deciding frame's landmarks ` +
+    `${part('landmarks').map((v) => v.toFixed(0)).join(', ')}, queue ${part('queue_wait').map((v) => v.toFixed(0)).join(', ')}, ` +
+    `classifier ${part('classifier').map((v) => v.toFixed(1)).join(', ')}; the rest (trip, delivery, drawing) ` +
+    `${named.map((w) => (w.latencyMs - (w.stages_ms.wait_for_rest ?? 0) - (w.stages_ms.landmarks ?? 0) - (w.stages_ms.queue_wait ?? 0) - (w.stages_ms.classifier ?? 0)).toFixed(0)).join(', ')}`);
   await page.close();
 });
 
