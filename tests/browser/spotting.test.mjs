@@ -47,6 +47,9 @@ test('live captions: three signs with rest between come one by one, in order, ea
   const seconds = y4mFrameCount(y4m) / FPS;
   const { page, problems } = await openPage(y4m, '');  // live captions: the page's default mode
   assert.equal(await page.evaluate(() => document.getElementById('mode-live').getAttribute('aria-pressed')), 'true');
+  // Live mode has no window: no window progress bar, no Continuous box.
+  assert.equal(await page.locator('#window-progress').isVisible(), false);
+  assert.equal(await page.locator('#continuous-box').isVisible(), false);
   const run = page.evaluate(async () => {
     window.sueo.closeCamera();  // the fake camera replays its file from the top
     return window.sueo.startLive();
