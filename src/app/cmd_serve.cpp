@@ -25,7 +25,7 @@ namespace {
 struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
-  int landmark_every = 2;  // landmarks on every N-th frame
+  int landmark_every = 1;  // landmarks on every N-th frame
   landmarks::HolisticOptions landmarks;
   SpotterSettings spotter;
   DecisionSettings decision;
@@ -51,7 +51,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
       {"--store", "SUEO_STORE", store::default_store_path(), "taught words (SQLite, created when the first word is taught)", set_string(m.store)},
       {"--teach-token", "SUEO_TEACH_TOKEN", "", "token that allows teaching, renaming and deleting words and swapping the model; empty: a random one, printed at start", set_string(m.teach_token)},
-      {"--landmark-every", "SUEO_LANDMARK_EVERY", "2", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU with the same words on the KSL-77 clips (src/landmarks/HOLISTIC.md); 1: every frame", set_int(m.landmark_every, 1, 10, "--landmark-every")},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU and keeps the words of clips cut to one sign (src/landmarks/HOLISTIC.md), but the spotter then misses short signs in real streams (docs/spotting.md: held-out windows 17/18 -> 15/18, chained recall 0.944 -> 0.861)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
