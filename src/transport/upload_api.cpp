@@ -17,16 +17,9 @@ namespace {
 
 constexpr const char* kRoute = "/api/recognize";
 
-void respond(SoupServerMessage* message, int status, const nlohmann::json& body) {
-  const std::string text = body.dump() + "\n";
-  soup_server_message_set_status(message, static_cast<guint>(status), nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
-  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
-}
-
 void refuse(SoupServerMessage* message, int status, const std::string& code, const std::string& text) {
   Metrics::global().add("uploads.refused." + code);
-  respond(message, status, {{"error", {{"code", code}, {"message", text}}}});
+  respond_json(message, status, {{"error", {{"code", code}, {"message", text}}}});
 }
 
 std::string megabytes(int64_t bytes) { return std::to_string(bytes >> 20) + " MB"; }
@@ -260,7 +253,7 @@ void UploadApi::finished(GObject*, GAsyncResult* result, gpointer data) {
     line["bytes"] = job->bytes;
     line["ms"]["upload_recognise"] = elapsed_ms;  // from the upload's arrival to its answer
     Metrics::global().add("uploads.recognised");
-    respond(message, 200, line);
+    respond_json(message, 200, line);
   }
   soup_server_message_unpause(message);
   g_object_unref(message);
