@@ -112,6 +112,11 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   Metrics::global().histogram("offer_to_open_seconds");
 }
 
+void Server::set_upload_api(UploadApi* api) {
+  upload_api_ = api;
+  api->attach(soup_.get());
+}
+
 Server::~Server() {
   if (expire_timer_ != 0) g_source_remove(expire_timer_);
   if (trim_timer_ != 0) g_source_remove(trim_timer_);
