@@ -42,7 +42,7 @@ struct VocabOptions {
   std::string models_dir;
   std::string word, to, gloss, out, session;
   bool replace = false, json = false;
-  int landmark_every = 2;
+  int landmark_every = 1;
   SpotterSettings spotter;
 };
 
@@ -62,8 +62,8 @@ std::vector<Option> vocab_options(VocabOptions& o, const std::string& home) {
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx",
        "sign classifier the takes are read with (add from videos: the spotter's segments are classified as the server does)",
        set_string(o.model)},
-      {"--landmark-every", "SUEO_LANDMARK_EVERY", "2",
-       "add from videos: landmarks on every N-th frame, as the server's --landmark-every (its examples match the server's)",
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1",
+       "add from videos: landmarks on every N-th frame, as the server's --landmark-every (keep the two the same)",
        set_int(o.landmark_every, 1, 10, "--landmark-every")},
   };
   return with_options(std::move(table), spotter_options(o.spotter));
