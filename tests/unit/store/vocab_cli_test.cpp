@@ -88,10 +88,9 @@ TEST(VocabCli, TeachesFromVideosListsExportsRemovesImports) {
 // A take holds rest before and after the sign, as people record one: the example must be the sign the
 // spotter finds in it (about the bare clip's frames), not the whole video; a video with no sign in it
 // teaches nothing. The rest before the sign is a person holding the hands still in view (a frame from
-// the middle of the sign held 2 s), so the take cannot be found by where hands are visible: at 7.5
+// the middle of the sign held 2 s), so the take cannot be found by where hands are visible: at 15
 // landmark frames a second the hand-visibility trim kept 62 frames of this video (31 of the bare clip),
-// the spotter 17 (16); at the server's 15, the spotter keeps 35 (28: the bare clip has no rest for
-// the pre-roll).
+// the spotter keeps 35 (28: the bare clip has no rest for the pre-roll).
 TEST(VocabCli, TakesTheSpottedSignNotTheWholeVideo) {
   if (!fs::exists(source("models/pose_landmark_full.tflite"))) GTEST_SKIP() << "models/*.tflite absent (models/fetch.sh)";
   const fs::path dir = fs::path(::testing::TempDir()) / ("sueo_vocab_spot_" + std::to_string(getpid()));
