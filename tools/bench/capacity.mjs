@@ -77,7 +77,8 @@ async function ramp(args) {
       row.pass = passes(row, args);
       rows.push(row);
       console.error(`capacity: ${n} stream(s): p95 ${row.server_ms_p95} ms, server ${row.server_cpu_per_stream} core/stream, ` +
-        `dropped ${row.frames_dropped}, skipped ${row.page_skipped_frames}, ok ${row.ok} → ${row.pass ? 'pass' : 'stop'}`);
+        `dropped ${row.frames_dropped}, skipped ${row.page_skipped_frames}, ok ${row.ok} → ${row.pass ? 'pass' : 'stop'}` +
+        `${row.ok ? '' : ` (${(row.problems ?? []).concat(row.failures ?? []).join('; ')})`}`);
       if (!row.pass) break;
     }
   } finally {
@@ -180,7 +181,7 @@ async function main() {
     server_args: args.serverArgs.join(' '),
     max_p95_ms: args.maxP95,
     seconds: args.seconds,
-    rows: rows.map(({ problems, failures, ...r }) => r),
+    rows: rows.map(({ problems, failures, ...r }) => (r.ok ? r : { ...r, problems, failures })),  // why a step failed
     reference: ref,
     loadavg_before: before,
     loadavg_after: after,
