@@ -177,7 +177,7 @@ async function main() {
     cpu_per_stream: best ? best.server_cpu_per_stream : rows[0]?.server_cpu_per_stream ?? null,
     server_ms_p95: best ? best.server_ms_p95 : null,
     server_ms_p50: best ? best.server_ms_p50 : null,
-    landmark_every: args.landmarkEvery ? Number(args.landmarkEvery) : 'server default (2)',
+    landmark_every: args.landmarkEvery ? Number(args.landmarkEvery) : 'server default',
     server_args: args.serverArgs.join(' '),
     max_p95_ms: args.maxP95,
     seconds: args.seconds,
