@@ -24,6 +24,8 @@ const TEXT = {
   'teach.need': ['최소 3개', 'at least 3'],
   'teach.redo': ['다시', 'Redo'],
   'teach.no_hands': ['손이 보이지 않았습니다. 화면 안에서 다시 해 보세요.', 'No hands were seen. Try again within the picture.'],
+  'teach.no_sign': ['수어 동작을 찾지 못했습니다. 손을 내리고 있다가 수어를 하고 다시 손을 내려 보세요.',
+    'No sign was found in the take. Rest, sign, then rest again.'],
   'teach.model_sees': ['모델의 판단', 'The model reads it as'],
   'teach.save': ['저장', 'Save'],
   'teach.saved': ['저장했습니다', 'Saved'],

@@ -188,11 +188,12 @@ async function record() {
     say(tt('teach.recording'));
     const outcome = await window.sueo.start({ seconds: TAKE_SECONDS });
     const sign = outcome.result && outcome.result.sign;
-    if (!sign || !Array.isArray(sign.frames) || sign.frames.length < 2 || !outcome.result.frames?.with_hands) {
-      say(tt('teach.no_hands'), true);
+    if (!sign || !Array.isArray(sign.frames) || sign.frames.length < 2) {
+      // The take is the sign the server's spotter found in it: none when no hand moved like a sign.
+      say(tt(outcome.result?.frames?.with_hands ? 'teach.no_sign' : 'teach.no_hands'), true);
       return null;
     }
-    const take = { frames: sign.frames, word: outcome.result.word || null };
+    const take = { frames: sign.frames, of: sign.of, word: outcome.result.word || null };
     state.takes.push(take);
     say('');
     renderTakes();
@@ -218,12 +219,12 @@ async function save() {
       say(`${tt('teach.error')}: ${r.body.message || r.body.error || r.status}`, true);
       return r;
     }
-    say(`${tt('teach.saved')}: ${word} — ${ko('teach.usable')} ${(r.body.usable_ms / 1000).toFixed(2)} s`);
     state.takes = [];
     ui.word.value = '';
     ui.gloss.value = '';
     renderTakes();
-    await refresh();
+    await refresh();  // "saved" once the list shows the word
+    say(`${tt('teach.saved')}: ${word} — ${ko('teach.usable')} ${(r.body.usable_ms / 1000).toFixed(2)} s`);
     return r;
   } finally {
     state.busy = false;

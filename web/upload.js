@@ -1,6 +1,6 @@
 // File upload, the plan's other method: a recorded video (the iPad's camera app or its library) is
 // posted to /api/recognize as a form's `video` field, and the signs found in it are listed with their
-// times (docs/protocol.md §5).
+// times (docs/protocol.md §7).
 import { t } from './i18n.js';
 import { reasonText, pct } from './result-view.js';
 

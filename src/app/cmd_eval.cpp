@@ -2,8 +2,9 @@
 // matrix, and a last line of JSON for scripts. Dataset class names are mapped to the model's words
 // through models/vocabulary.json — the same table training uses. `--dump F.npz` also writes every
 // sequence's scores and embedding (the C++ path's numbers) for offline calibration and few-shot tools.
-// `--store F.db` also scores the decision with the taught words of that store (sign/matcher.h): how
-// often built-in words stay right, taught words are found, and other signs are refused.
+// `--store F.db` also scores the server's decision (decide_sign: sign/matcher.h, then the probability
+// thresholds; the serve flags and defaults) with the taught words of that store: how often built-in
+// words stay right, taught words are found, and other signs are refused.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/sign_options.h"
 #include "config.h"
+#include "pipeline/sign_reader.h"
 #include "sign/classifier.h"
 #include "sign/landmark_set.h"
 #include "sign/npz.h"
@@ -31,7 +34,7 @@ struct EvalOptions {
   std::string vocabulary;
   std::string dump;
   std::string store;
-  double min_similarity = 0.7, taught_margin = 0, min_probability = 0;
+  DecisionSettings decision;  // with --store: the server's decision (sign_options.h flags and defaults)
 };
 
 // Every sequence of the set, matched to a label or not: scores [N, C], embeddings [N, D] (D = 0 without
@@ -81,46 +84,49 @@ void print_confusion(const std::vector<std::vector<int>>& confusion, const std::
   }
 }
 
-// Every sequence through the Matcher with the store's taught words. A sequence's truth is its model
-// word, else a taught word of the same name, else none (it should be refused).
+// Every sequence through the server's decision (decide_sign: Matcher, then the probability thresholds)
+// with the store's taught words. A sequence's truth is its model word, else a taught word of the same
+// name, else none (it should be refused). A built-in word answered unknown_sign or low_confidence
+// counts as not right, as a person at the page would see it.
 nlohmann::json eval_with_taught(const std::shared_ptr<const sign::ClassifierModel>& model, sign::Classifier& classifier,
                                 const sign::LandmarkSet& set, const sign::Vocabulary& vocabulary,
                                 const EvalOptions& options) {
   store::TaughtWords taught(std::make_shared<store::VocabStore>(options.store));
   taught.refresh(classifier);
-  sign::MatchSettings match;
-  match.min_similarity = static_cast<float>(options.min_similarity);
-  match.taught_margin = static_cast<float>(options.taught_margin);
-  match.min_probability = static_cast<float>(options.min_probability);
-  const sign::Matcher matcher(model, taught.current(), match);
+  const auto words = taught.current();
   std::set<std::string> taught_words;
-  for (const auto& w : taught.current()->words) taught_words.insert(w.word);
-  int builtin_n = 0, builtin_right = 0, stolen = 0, taught_n = 0, taught_right = 0, other_n = 0, refused = 0;
+  for (const auto& w : words->words) taught_words.insert(w.word);
+  int builtin_n = 0, builtin_right = 0, builtin_refused = 0, stolen = 0, taught_n = 0, taught_right = 0, other_n = 0,
+      refused = 0;
   for (size_t i = 0; i < set.sequences.size(); ++i) {
     if (set.sequences[i].empty()) continue;
-    const sign::Decision d = matcher.decide(classifier.classify(set.sequences[i]));
+    const SignAnswer a = decide_sign(classifier.classify(set.sequences[i]), model, words, options.decision);
     const int label = label_for(set.classes[i], vocabulary, model->labels());
     if (label >= 0) {
       ++builtin_n;
-      builtin_right += d.known && !d.taught && d.word == model->labels()[static_cast<size_t>(label)].word;
-      stolen += d.taught;
+      builtin_right += a.named() && !a.taught && a.word == model->labels()[static_cast<size_t>(label)].word;
+      builtin_refused += !a.named();
+      stolen += a.taught;
     } else if (taught_words.count(set.classes[i])) {
       ++taught_n;
-      taught_right += d.known && d.taught && d.word == set.classes[i];
+      taught_right += a.taught && a.word == set.classes[i];
     } else {
       ++other_n;
-      refused += !d.known;
+      refused += !a.named();
     }
   }
   const auto rate = [](int a, int b) { return b ? static_cast<double>(a) / b : 0.0; };
-  std::printf("\nwith %zu taught words from %s (min similarity %.2f, margin %.2f, min probability %.2f):\n"
-              "  built-in words right %d/%d (%d taken by a taught word), taught words right %d/%d, "
+  const DecisionSettings& d = options.decision;
+  std::printf("\nwith %zu taught words from %s (taught: min similarity %.2f, margin %.2f; built-in: min similarity "
+              "%.2f, accept %.2f, low %.2f):\n"
+              "  built-in words right %d/%d (%d refused, %d taken by a taught word), taught words right %d/%d, "
               "other signs refused %d/%d\n",
-              taught_words.size(), options.store.c_str(), options.min_similarity, options.taught_margin,
-              options.min_probability, builtin_right, builtin_n, stolen, taught_right, taught_n, refused, other_n);
+              taught_words.size(), options.store.c_str(), d.match.min_similarity, d.match.taught_margin,
+              d.match.min_builtin_similarity, d.accept, d.low, builtin_right, builtin_n, builtin_refused, stolen,
+              taught_right, taught_n, refused, other_n);
   return {{"taught_words", taught_words.size()}, {"builtin_n", builtin_n},
-          {"builtin_accuracy", rate(builtin_right, builtin_n)}, {"builtin_taken", stolen},
-          {"taught_n", taught_n}, {"taught_accuracy", rate(taught_right, taught_n)},
+          {"builtin_accuracy", rate(builtin_right, builtin_n)}, {"builtin_refused", builtin_refused},
+          {"builtin_taken", stolen}, {"taught_n", taught_n}, {"taught_accuracy", rate(taught_right, taught_n)},
           {"other_n", other_n}, {"other_refused", rate(refused, other_n)}};
 }
 
@@ -129,7 +135,7 @@ nlohmann::json eval_with_taught(const std::shared_ptr<const sign::ClassifierMode
 int run_eval(const std::vector<std::string>& args) {
   EvalOptions options;
   const std::string home = project_home();
-  const std::vector<Option> table = {
+  const std::vector<Option> table = with_options({
       {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx", "sign model (ONNX, docs/model.md)",
        set_string(options.model)},
       {"--data", "", "", "labelled landmark set (.npz: X, lengths, y + classes or labels)",
@@ -138,15 +144,9 @@ int run_eval(const std::vector<std::string>& args) {
        "class-name reconciliation table shared with training", set_string(options.vocabulary)},
       {"--dump", "", "", "also write every sequence's scores and embedding to this .npz (scores, embeddings, "
        "labels, truth)", set_string(options.dump)},
-      {"--store", "", "", "also score the decision with this store's taught words (sueo vocab)",
-       set_string(options.store)},
-      {"--min-similarity", "", "0.70", "with --store: a taught word below this cosine is never said",
-       set_double(options.min_similarity, -1, 1, "--min-similarity")},
-      {"--taught-margin", "", "0", "with --store: how much nearer than the classifier's word a taught word must be",
-       set_double(options.taught_margin, -2, 2, "--taught-margin")},
-      {"--min-probability", "", "0", "with --store: a built-in word below this probability is refused",
-       set_double(options.min_probability, 0, 1, "--min-probability")},
-  };
+      {"--store", "", "", "also score the server's decision with this store's taught words (sueo vocab; the "
+       "decision flags below)", set_string(options.store)},
+  }, decision_options(options.decision));
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested) {
     std::printf("%s", format_help("sueo eval [--model M] --data FILE.npz", table).c_str());

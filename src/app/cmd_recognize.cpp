@@ -31,6 +31,13 @@
 namespace sueo::app {
 namespace {
 
+// 0.5 → "0.5", 120 → "120": seconds as a person writes them.
+std::string format_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
 struct RecognizeOptions {
   std::string store;
   std::string model;
@@ -103,7 +110,7 @@ PageFrames page_frames_of_video(const std::string& path, const RecognizeOptions&
     const auto encode_begin = std::chrono::steady_clock::now();
     if (!first_pts) first_pts = f.pts_us;
     if (o.max_seconds > 0 && static_cast<double>(f.pts_us - *first_pts) / 1e6 > o.max_seconds) {
-      throw TooLong(path + ": the video is longer than " + std::to_string(static_cast<int>(o.max_seconds)) + " s");
+      throw TooLong(path + ": the video is longer than " + format_seconds(o.max_seconds) + " s");
     }
     const FrameSize size = fit_size(f.width, f.height, o.width, o.height);
     out.frames.push_back({page_jpeg(f.rgb.data(), f.width, f.height, size, quality, scratch),

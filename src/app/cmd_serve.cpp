@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "app/commands.h"
 #include "app/sign_options.h"
@@ -16,6 +17,7 @@
 #include "store/vocab_store.h"
 #include "transport/server.h"
 #include "transport/teach_api.h"
+#include "transport/upload_api.h"
 
 namespace sueo::app {
 namespace {
@@ -23,13 +25,14 @@ namespace {
 struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
-  int landmark_every = 2;  // landmarks on every N-th frame
+  int landmark_every = 1;  // landmarks on every N-th frame
   landmarks::HolisticOptions landmarks;
   SpotterSettings spotter;
   DecisionSettings decision;
   // Teaching (docs/teach.md).
   std::string store;
   std::string teach_token;
+  transport::UploadConfig upload;  // recorded videos (POST /api/recognize)
 };
 
 std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, const std::string& home) {
@@ -48,7 +51,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models (models/fetch.sh)", set_string(m.models_dir)},
       {"--store", "SUEO_STORE", store::default_store_path(), "taught words (SQLite, created when the first word is taught)", set_string(m.store)},
       {"--teach-token", "SUEO_TEACH_TOKEN", "", "token that allows teaching, renaming and deleting words and swapping the model; empty: a random one, printed at start", set_string(m.teach_token)},
-      {"--landmark-every", "SUEO_LANDMARK_EVERY", "2", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU with the same words on the KSL-77 clips (src/landmarks/HOLISTIC.md); 1: every frame", set_int(m.landmark_every, 1, 10, "--landmark-every")},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU and keeps the words of clips cut to one sign (src/landmarks/HOLISTIC.md), but the spotter then misses short signs in real streams (docs/spotting.md: held-out windows 17/18 -> 15/18, chained recall 0.944 -> 0.861)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
@@ -93,6 +96,18 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--datachannel-timeout-ms", "SUEO_DATACHANNEL_TIMEOUT_MS", "5000", "the page sends its frames over the WebSocket (the fallback) when its DataChannel is not open this long after the offer", set_int(c.datachannel_timeout_ms, 100, 120000, "--datachannel-timeout-ms")},
       {"--max-chunk-bytes", "SUEO_MAX_CHUNK_BYTES", "65536", "largest frame chunk the page sends, over the DataChannel or /ws (header included)", set_int(c.max_chunk_bytes, 1024, 65536, "--max-chunk-bytes")},
   };
+  auto upload_mb = [&m](std::string_view text) {
+    int mb = 0;
+    set_int(mb, 1, 4096, "--upload-max-mb")(text);
+    m.upload.max_bytes = int64_t{mb} << 20;
+  };
+  const std::vector<Option> upload = {
+      {"--upload-max-mb", "SUEO_UPLOAD_MAX_MB", "200", "largest recorded video the page may upload for recognition (POST /api/recognize), in MB", upload_mb},
+      {"--upload-max-seconds", "SUEO_UPLOAD_MAX_SECONDS", "120", "longest uploaded video, in seconds", set_double(m.upload.max_seconds, 1, 3600, "--upload-max-seconds")},
+      {"--upload-jobs", "SUEO_UPLOAD_JOBS", "1", "uploaded videos recognised at once (each runs `sueo spot` in a child process); more get server_busy", set_int(m.upload.jobs, 1, 64, "--upload-jobs")},
+      {"--upload-timeout-seconds", "SUEO_UPLOAD_TIMEOUT_SECONDS", "300", "an upload still being recognised after this is stopped (timeout)", set_int(m.upload.timeout_s, 5, 86400, "--upload-timeout-seconds")},
+  };
+  table.insert(table.end(), upload.begin(), upload.end());
   for (auto& row : landmark_option_rows(m.landmarks)) table.push_back(std::move(row));
   return with_options(with_options(table, spotter_options(m.spotter)), decision_options(m.decision));
 }
@@ -107,6 +122,27 @@ void check_turn(const transport::ServeConfig& config) {
       throw ConfigError("--turn-uris: '" + uri + "' is not a turn: or turns: URI");
     }
   }
+}
+
+// The arguments of `sueo serve` that `sueo spot` shares (model, store, landmark and sign settings), so
+// an uploaded video is read with the server's own settings. Variables (SUEO_*) reach the child anyway.
+std::vector<std::string> spot_arguments(const std::vector<std::string>& args) {
+  SpotterSettings spotter;
+  DecisionSettings decision;
+  landmarks::HolisticOptions landmarks;
+  std::map<std::string, bool> shared = {{"--model", false}, {"--models-dir", false}, {"--store", false}};
+  for (const auto& rows : {spotter_options(spotter), decision_options(decision), landmark_option_rows(landmarks)}) {
+    for (const auto& row : rows) shared[row.flag] = row.is_switch;
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto eq = args[i].find('=');
+    const auto row = shared.find(args[i].substr(0, eq));
+    if (row == shared.end()) continue;
+    out.push_back(args[i]);
+    if (eq == std::string::npos && !row->second && i + 1 < args.size()) out.push_back(args[++i]);
+  }
+  return out;
 }
 
 // Loads the models once and warms them up (before anything else starts, so a model that does not meet
@@ -179,11 +215,19 @@ int run_serve(const std::vector<std::string>& args) {
   }
   gst_init(nullptr, nullptr);
   transport::Server server(config);
-  if (!holder) return server.run();
+  if (!holder) {
+    transport::UploadApi no_model(transport::UploadConfig{});  // uploads answer 503 no_model
+    server.set_upload_api(&no_model);
+    return server.run();
+  }
   const transport::TeachConfig teach{
       models.teach_token.empty() ? transport::random_teach_token() : models.teach_token, models.model};
   transport::TeachApi teach_api(teach, *teacher);
   server.set_teach_api(&teach_api);
+  models.upload.program = std::filesystem::read_symlink("/proc/self/exe").string();
+  models.upload.spot_args = spot_arguments(args);
+  transport::UploadApi upload_api(models.upload);
+  server.set_upload_api(&upload_api);
   attach_recognition(server, *holder, *teacher, models);
   server.set_model_info_source([&holder = *holder, &teacher = *teacher] {
     nlohmann::json info = holder.current()->describe();

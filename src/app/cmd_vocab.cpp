@@ -6,9 +6,11 @@
 //   sueo vocab list [--json] · remove --word W · rename --word W --to W2 [--gloss G]
 //   sueo vocab export --out taught.npz (+ taught.json) · import taught.npz [--replace]
 //
-// A video's landmarks are taken at 15 fps (the page's rate) by our Holistic pipeline; the sign is the
-// span where a hand is visible (the classifier's own trim). The lead's spotter will find the sign in
-// a take once it is on main (see /work/wt/status/teach.md).
+// A video is one take, and the example is the sign found in it, not the whole video: the video goes
+// through the server's own path as the Teach view's take does (frames at 15 fps scaled into the page's
+// 640 × 480 box and JPEG-encoded, then FrameStream → Recognizer → SignReader with the spotter), and the
+// example is the take's `sign` (the spotter's segment, the longest when it finds several), the frames
+// the page would save. A video in which no sign is found is refused, and nothing is taught.
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -16,30 +18,36 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/sign_options.h"
 #include "app/video_decode.h"
 #include "config.h"
-#include "landmarks/holistic.h"
+#include "frames/worker_pool.h"
 #include "pipeline/page_capture.h"
+#include "pipeline/recognize_frames.h"
 #include "sign/landmark_set.h"
-#include "sign/resample.h"
 #include "store/exchange.h"
 #include "store/vocab_store.h"
 
 namespace sueo::app {
 namespace {
 
-constexpr double kTeachFps = 15;   // what the page sends, what the model was trained at
-constexpr int kTrimMargin = 4;     // the default model's sueo.trim_margin
+// What the page sends while the Teach view records a take (web/teach.js, web/capture.js).
+constexpr double kTeachFps = 15;
+constexpr int kPageWidth = 640, kPageHeight = 480;
+constexpr int kPageJpegQuality = 70;
 
 struct VocabOptions {
   std::string store;
+  std::string model;
   std::string models_dir;
   std::string word, to, gloss, out, session;
   bool replace = false, json = false;
+  int landmark_every = 1;
+  SpotterSettings spotter;
 };
 
 std::vector<Option> vocab_options(VocabOptions& o, const std::string& home) {
-  return {
+  std::vector<Option> table = {
       {"--store", "SUEO_STORE", store::default_store_path(), "the taught-words file (SQLite; created on first use)",
        set_string(o.store)},
       {"--word", "", "", "the Korean word (add, remove, rename)", set_string(o.word)},
@@ -51,41 +59,79 @@ std::vector<Option> vocab_options(VocabOptions& o, const std::string& home) {
       {"--json", "", "", "list: JSON instead of a table", set_bool(o.json, "--json"), true},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "MediaPipe landmark models (add from videos)",
        set_string(o.models_dir)},
+      {"--model", "SUEO_MODEL", home + "/models/sueo-ksl.onnx",
+       "sign classifier the takes are read with (add from videos: the spotter's segments are classified as the server does)",
+       set_string(o.model)},
+      {"--landmark-every", "SUEO_LANDMARK_EVERY", "1",
+       "add from videos: landmarks on every N-th frame, as the server's --landmark-every (keep the two the same)",
+       set_int(o.landmark_every, 1, 10, "--landmark-every")},
   };
+  return with_options(std::move(table), spotter_options(o.spotter));
 }
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// One take: landmarks of the video's frames at 15 fps, trimmed to where a hand is visible.
-sign::Sequence take_of_video(const std::shared_ptr<const landmarks::HolisticModels>& models, const std::string& path) {
-  landmarks::HolisticTracker tracker(models);
+// The JPEGs the page would send for this video while recording a take.
+std::vector<JpegFrame> page_frames(const std::string& path) {
+  std::vector<JpegFrame> out;
   FramePicker picker(kTeachFps);
-  sign::Sequence frames;
-  int64_t last_us = 0;
+  frames::Image scratch;
+  int64_t first_us = 0;
   decode_video(path, 1, [&](const VideoFrame& f) {
     if (!picker.take(f.pts_us)) return;
-    const int64_t t_us = f.pts_us > last_us ? f.pts_us : last_us + 1;
-    last_us = t_us;
-    frames.push_back(tracker.process_at(f.rgb.data(), f.width, f.height, t_us).values);
+    if (out.empty()) first_us = f.pts_us;
+    const FrameSize size = fit_size(f.width, f.height, kPageWidth, kPageHeight);
+    out.push_back({page_jpeg(f.rgb.data(), f.width, f.height, size, kPageJpegQuality, scratch),
+                   static_cast<double>(f.pts_us - first_us) / 1000.0});
   });
-  const auto trimmed = sign::trim_to_hands(frames, kTrimMargin);
-  std::fprintf(stderr, "%s: %zu frames at 15 fps, %zu kept (hands visible)\n", path.c_str(), frames.size(),
-               trimmed.size());
-  return trimmed;
+  if (out.empty()) throw store::InvalidInput(path + ": no video frames");
+  return out;
 }
 
-std::vector<sign::Sequence> examples_from(const std::vector<std::string>& files, const std::string& models_dir) {
+// One take: the sign the server finds in the video, as the Teach view's `sign` (the same frames, the
+// same rounding). Throws store::InvalidInput when the spotter finds no sign in it.
+sign::Sequence take_of_video(const std::shared_ptr<const RecognitionModels>& models, const std::string& path,
+                             int landmark_every, frames::WorkerContext& context) {
+  auto hooks = std::make_shared<TeachingHooks>();
+  hooks->teach_takes = [] { return true; };
+  auto frames = page_frames(path);
+  const size_t sent = frames.size();
+  const FramesOutcome outcome = recognize_jpeg_frames(models, std::move(frames), context, landmark_every, hooks);
+  const nlohmann::json sign = outcome.result.value("sign", nlohmann::json());
+  if (!sign.is_object() || !sign.contains("frames") || sign["frames"].empty()) {
+    throw store::InvalidInput(path + ": no sign found in the video (" +
+                              outcome.result.value("message", std::string("no sign")) + ")");
+  }
+  sign::Sequence take;
+  for (const auto& f : sign["frames"]) take.push_back(f.get<sign::Frame>());  // 258 values each
+  const nlohmann::json signs = outcome.result.value("signs", nlohmann::json::array());
+  std::string found;
+  for (const auto& a : signs) {
+    if (!found.empty()) found += ", ";
+    found += a["word"].is_string() ? a["word"].get<std::string>() : a.value("reason", std::string("?"));
+  }
+  std::fprintf(stderr, "%s: %zu frames at %g fps, %zu with landmarks; %zu sign(s) found (%s), the take: %zu frames\n",
+               path.c_str(), sent, kTeachFps, static_cast<size_t>(sign.value("of", 0)), signs.size(),
+               found.c_str(), take.size());
+  return take;
+}
+
+std::vector<sign::Sequence> examples_from(const std::vector<std::string>& files, const VocabOptions& o) {
   std::vector<sign::Sequence> out;
-  std::shared_ptr<const landmarks::HolisticModels> models;
+  std::shared_ptr<RecognitionModels> models;
+  frames::WorkerContext context;
   for (const auto& f : files) {
     if (ends_with(f, ".npz")) {
       for (auto& s : sign::load_landmark_set(f).sequences) out.push_back(std::move(s));
       continue;
     }
-    if (!models) models = landmarks::HolisticModels::load(models_dir);
-    out.push_back(take_of_video(models, f));
+    if (!models) {
+      models = RecognitionModels::load(o.models_dir, o.model);
+      models->spotter = o.spotter;
+    }
+    out.push_back(take_of_video(models, f, o.landmark_every, context));
   }
   return out;
 }
@@ -138,7 +184,7 @@ int run_vocab(const std::vector<std::string>& args) {
     if (action == "add") {
       if (o.word.empty()) throw ConfigError("add needs --word WORD");
       if (files.empty()) throw ConfigError("add needs the takes: videos (one take each) or landmark .npz files");
-      const auto examples = examples_from(files, o.models_dir);
+      const auto examples = examples_from(files, o);
       s.add_word(o.word, o.gloss, examples, o.session, o.replace);
       std::printf("taught %s (%zu examples) in %s\n", o.word.c_str(), examples.size(), s.path().c_str());
       return 0;

@@ -134,13 +134,18 @@ SignAnswer SignReader::answer(const Segment& segment) {
 }
 
 SignAnswer SignReader::decide(const sign::Classification& found) const {
+  return decide_sign(found, model_, taught_ ? taught_() : nullptr, decision_);
+}
+
+SignAnswer decide_sign(const sign::Classification& found, const std::shared_ptr<const sign::ClassifierModel>& model,
+                       std::shared_ptr<const sign::TaughtSet> taught, const DecisionSettings& decision) {
   SignAnswer out;
   out.top = found.top;
   out.score = found.score;
   out.classifier_ms = found.ms;
-  sign::MatchSettings match = decision_.match;
+  sign::MatchSettings match = decision.match;
   match.min_probability = 0;  // the probability thresholds below say low_confidence or unknown_sign
-  const sign::Decision d = sign::Matcher(model_, taught_ ? taught_() : nullptr, match).decide(found);
+  const sign::Decision d = sign::Matcher(model, std::move(taught), match).decide(found);
   out.similarity = d.similarity;
   if (d.taught) {
     out.word = d.word;
@@ -151,11 +156,11 @@ SignAnswer SignReader::decide(const sign::Classification& found) const {
   }
   if (!d.known) {
     out.reason = NoWord::kUnknownSign;  // far from the word's prototype
-  } else if (found.score >= decision_.accept) {
+  } else if (found.score >= decision.accept) {
     out.word = found.word;
     out.gloss = found.gloss;
   } else {
-    out.reason = found.score >= decision_.low ? NoWord::kLowConfidence : NoWord::kUnknownSign;
+    out.reason = found.score >= decision.low ? NoWord::kLowConfidence : NoWord::kUnknownSign;
   }
   return out;
 }

@@ -86,6 +86,11 @@ struct SignAnswer {
   nlohmann::json to_json() const;
 };
 
+// The decision for one classified sign, the rule above: what a SignReader answers for a segment
+// (without its place in the stream). `sueo eval --store` scores the same rule.
+SignAnswer decide_sign(const sign::Classification& found, const std::shared_ptr<const sign::ClassifierModel>& model,
+                       std::shared_ptr<const sign::TaughtSet> taught, const DecisionSettings& decision);
+
 class SignReader {
  public:
   // `classifier` may be null: segments are still found, and answered with NoWord::kNoModel.

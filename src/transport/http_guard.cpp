@@ -71,4 +71,11 @@ void close_after_response(SoupServerMessage* message) {
   soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection", "close");
 }
 
+void respond_json(SoupServerMessage* message, int status, const nlohmann::json& body, int indent) {
+  const std::string text = body.dump(indent) + "\n";
+  soup_server_message_set_status(message, static_cast<guint>(status), nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
+  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
+}
+
 }  // namespace sueo::transport

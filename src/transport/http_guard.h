@@ -17,6 +17,8 @@
 
 #include <libsoup/soup.h>
 
+#include <nlohmann/json.hpp>
+
 namespace sueo::transport {
 
 // Watches every connection of `server` (call once, before listening). Each connection cut off by the
@@ -25,5 +27,9 @@ void guard_http_connections(SoupServer* server, unsigned http_timeout_s, unsigne
 
 // Marks the response so libsoup closes the connection after writing it.
 void close_after_response(SoupServerMessage* message);
+
+// Answers with `body` as JSON (one line, or indented by `indent` spaces for people reading it), `status`,
+// and Cache-Control: no-store (API answers are never cached).
+void respond_json(SoupServerMessage* message, int status, const nlohmann::json& body, int indent = -1);
 
 }  // namespace sueo::transport

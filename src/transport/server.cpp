@@ -42,13 +42,6 @@ int worker_count(const ServeConfig& config) {
   return cores > 0 ? static_cast<int>(cores) : 2;
 }
 
-void respond_json(SoupServerMessage* message, int status, const nlohmann::json& body) {
-  const std::string text = body.dump(2) + "\n";
-  soup_server_message_set_status(message, status, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
-  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
-}
-
 }  // namespace
 
 nlohmann::json ServeConfig::ice_servers(const std::string& session) const {
@@ -110,6 +103,11 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
     Metrics::global().histogram(std::string("stage_seconds.") + stage);
   }
   Metrics::global().histogram("offer_to_open_seconds");
+}
+
+void Server::set_upload_api(UploadApi* api) {
+  upload_api_ = api;
+  api->attach(soup_.get());
 }
 
 Server::~Server() {
@@ -438,7 +436,8 @@ void Server::handle_healthz(SoupServerMessage* message) {
                 {"workers", {{"threads", workers_->size()}, {"queued", workers_->queued()}}},
                 {"main_loop", {{"max_lag_ms", max_loop_lag_s_ * 1000.0}}},
                 {"model", model_info()},
-                {"counters", counters}});
+                {"counters", counters}},
+               2);
 }
 
 void Server::handle_metrics(SoupServerMessage* message) {

@@ -18,6 +18,7 @@
 #include "transport/session.h"
 #include "transport/websocket.h"
 #include "transport/teach_api.h"
+#include "transport/upload_api.h"
 
 namespace sueo::transport {
 
@@ -46,6 +47,8 @@ class Server : public SessionHost {
 
   // Teaching (docs/teach.md): its HTTP routes, and SIGHUP reloads the model. Not owned.
   void set_teach_api(TeachApi* api) { teach_api_ = api; }
+  // Recorded videos (POST /api/recognize). Not owned; call before run().
+  void set_upload_api(UploadApi* api);
 
   // SessionHost
   const ServeConfig& config() const override { return config_; }
@@ -99,6 +102,7 @@ class Server : public SessionHost {
   std::map<std::string, int> sessions_by_address_;
   double drain_started_ms_ = 0;
   TeachApi* teach_api_ = nullptr;
+  UploadApi* upload_api_ = nullptr;
 };
 
 }  // namespace sueo::transport

@@ -4,20 +4,14 @@
 
 #include "metrics.h"
 #include "transport/glib_util.h"
+#include "transport/http_guard.h"
 
 namespace sueo::transport {
 namespace {
 
-void respond(SoupServerMessage* message, int status, const nlohmann::json& body) {
-  const std::string text = body.dump() + "\n";
-  soup_server_message_set_status(message, static_cast<guint>(status), nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control", "no-store");
-  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
-}
-
 void refuse(SoupServerMessage* message, int status, const std::string& code, const std::string& text) {
   Metrics::global().add("teach.refused." + code);
-  respond(message, status, {{"error", code}, {"message", text}});
+  respond_json(message, status, {{"error", code}, {"message", text}});
 }
 
 // Pauses `message` and returns the callback that answers it from any thread: the answer is set and
@@ -30,7 +24,7 @@ store::Teacher::Done reply_to(SoupServerMessage* message) {
   return [held](int status, nlohmann::json body) {
     post_to_main([held, status, body = std::move(body)] {
       if (status >= 400) Metrics::global().add("teach.errors." + body.value("error", std::string("unknown")));
-      respond(held.get(), status, body);
+      respond_json(held.get(), status, body);
       soup_server_message_unpause(held.get());
     });
   };
@@ -110,7 +104,7 @@ bool TeachApi::handle(SoupServerMessage* message, const std::string& route, cons
   }
   if (!authorised(message)) return true;
   if (route == "/api/teach/check") {
-    respond(message, SOUP_STATUS_OK, {{"ok", true}});
+    respond_json(message, SOUP_STATUS_OK, {{"ok", true}});
     return true;
   }
   change(message, route);

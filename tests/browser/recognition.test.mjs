@@ -138,7 +138,7 @@ test('every clip gets a result, shown big with its gloss, score and consistent l
       assert.ok(r.serverMs >= 0 && r.serverMs < 15000, `server ${r.serverMs} ms`);
       assert.ok(r.totalMs >= r.serverMs, 'the server part is inside the total');
       assert.ok(Math.abs(r.serverMs - r.stages_ms.after_last_frame) < 1, 'after_last_frame is t_inference − t_receive');
-      // The server landmarks every --landmark-every-th frame (default 2): the rest count as skipped.
+      // The server landmarks every --landmark-every-th frame (default 1): the rest count as skipped.
       assert.ok(r.frames.used + r.frames.skipped >= 0.8 * run.page.sent,
         `frames used ${r.frames.used} + skipped ${r.frames.skipped} of ${run.page.sent} sent`);
       assert.equal(r.frames.dropped, 0);
@@ -166,7 +166,9 @@ test('each clip is recognised as its word (the clips whose words the model has)'
 });
 
 test('two pages at once each get the word of their own camera', async () => {
-  const [a, b] = pickPair();
+  // Not 나 (me): a short sign the spotter can miss when a loaded machine makes the pages capture
+  // fewer frames (docs/spotting.md, known shortfalls); this test is about two sessions at once.
+  const [a, b] = pickPair(['me']);
   const pa = await openPage(a);
   const pb = await openPage(b);
   try {

@@ -2,7 +2,8 @@
 // KSL-77 clips, the real `sueo serve` finds the landmarks, and the model is one that never saw the
 // word. 안녕 (hi) is taught from three signers' clips (01, 03, 05, from ../shared/data/ksl77: the test
 // skips without it), then a fourth signer's clip (11, tests/data/clips) must be recognised as it; the
-// word survives a server restart; a missing or wrong teach token is refused; deleting the word makes
+// word survives a server restart; a missing or wrong teach token is refused; a take with no sign in it
+// (the spotter finds none) is not kept; deleting the word makes
 // the clip not 안녕 any more; and a server killed with SIGKILL in the middle of teaching restarts with
 // a sound store of whole words.
 //
@@ -54,6 +55,18 @@ function paddedY4m(clip) {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-vf',
       'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=15,' +
       'tpad=start_duration=3.3:start_mode=clone:stop_duration=2:stop_mode=clone',
+      '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return out;
+}
+
+// A person holding the hands still in view, not signing: a frame from the middle of the clip held.
+function heldY4m(clip, seconds = 12) {
+  const out = path.join(buildDir, `teach_${path.basename(clip, '.mp4')}_held${seconds}.y4m`);
+  if (!existsSync(out)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-vf',
+      `trim=start=1.0:end=1.04,setpts=PTS-STARTPTS,tpad=stop_duration=${seconds}:stop_mode=clone,` +
+      'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=15',
       '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return out;
@@ -118,6 +131,18 @@ test('a missing or wrong teach token is refused, counted, and leaves the view re
   await page.close();
 });
 
+test('a take with no sign in it (hands held still in view) is not kept, and the page says why', { skip, timeout: 120000 }, async () => {
+  const { page, problems } = await openPage(heldY4m(FOURTH));
+  assert.match(await unlockInPage(page, TOKEN), /가르치기 가능/);
+  await page.click('#teach-record');
+  await page.waitForFunction(() => /찾지 못|보이지|오류/.test(document.getElementById('teach-status').textContent), null,
+    { timeout: 60000 });
+  assert.match(await page.textContent('#teach-status'), /수어 동작을 찾지 못했습니다/);
+  assert.equal(await page.evaluate(() => window.sueo.teach.takes.length), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('안녕 taught from three signers through the page; a fourth signer is recognised as it', { skip, timeout: 600000 }, async () => {
   const before = await recognise(FOURTH);
   assert.notEqual(before.word, '안녕', 'the model must not know 안녕 before it is taught');
@@ -129,11 +154,16 @@ test('안녕 taught from three signers through the page; a fourth signer is reco
     await page.evaluate(() => window.sueo.closeCamera?.());  // the clip plays from its lead-in
     const count = (await page.evaluate(() => window.sueo.teach.takes.length)) + 1;
     await page.click('#teach-record');
-    await page.waitForFunction((n) => window.sueo.teach.takes.length === n || /오류|보이지/.test(
+    await page.waitForFunction((n) => window.sueo.teach.takes.length === n || /오류|보이지|찾지 못/.test(
       document.getElementById('teach-status').textContent), count, { timeout: 120000 });
     const mine = await page.evaluate(() => window.sueo.teach.takes);
     assert.equal(mine.length, 1, `${name}: ${await page.textContent('#teach-status')}`);
-    assert.ok(mine[0].frames.length >= 10, `${name}: the take holds the sign's frames`);
+    // The take is the spotter's segment: the sign (at least 0.6 s: at the server's default of 15 landmark
+    // frames a second, 10 frames; sueo vocab add finds 24, 15 and 41 in these clips), not the whole 4 s
+    // take with the rest around it.
+    const { length } = mine[0].frames;
+    assert.ok(length >= 10, `${name}: the take holds the sign's frames (${length})`);
+    assert.ok(length < 0.75 * mine[0].of, `${name}: the take is the sign, not the whole take (${length} of ${mine[0].of})`);
     assert.equal(await page.locator('.teach-replay').count(), 1, 'the take is replayed');
     assert.deepEqual(problems, []);
     takes.push(mine[0]);

@@ -93,7 +93,9 @@ test('WebKit without WebRTC: the page falls back to the WebSocket; camera → un
 });
 
 // Two clips with different words: a page that always got one answer could not pass both.
-for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
+// (Not 나 (me) or 보다 (see) of signer 11: borderline for the spotter and the unknown-sign threshold
+// on a loaded machine, docs/spotting.md; this test is about the engine and the fallback.)
+for (const clip of listClips().filter((c) => ['hi', 'bi_bim_rice'].includes(c.label))) {
   test(`WebKit streams ${clip.name} over the WebSocket fallback and gets ${clip.word}`, { skip }, async () => {
     const seconds = y4mFrameCount(clipY4m(clip.file)) / 15;  // one pass of the clip and its rest
     await webkit.goto(`${server.url}/`);
@@ -115,8 +117,8 @@ for (const clip of listClips().filter((c) => ['hi', 'me'].includes(c.label))) {
     assert.equal(r.receipt.frames.received, r.sent, 'every frame arrived');
     assert.equal(r.receipt.frames.decoded, r.sent);
     assert.deepEqual(r.errors, []);
-    console.log(`# WebKit ${clip.name}: ${r.result.word} (${r.result.gloss}) ${r.result.score.toFixed(3)}, ` +
-      `server ${r.result.serverMs.toFixed(1)} ms, total ${r.result.totalMs.toFixed(0)} ms, ${r.sent} frames`);
+    console.log(`# WebKit ${clip.name}: ${describeResult(r.result)}, ` +
+      `server ${r.result.serverMs?.toFixed(1)} ms, total ${r.result.totalMs?.toFixed(0)} ms, ${r.sent} frames`);
     assert.ok(isClipWord(r.result, clip), `${clip.name}: ${describeResult(r.result)}`);
   });
 }

@@ -74,7 +74,7 @@ test('the DataChannel cannot open: the page falls back to /ws after the timeout 
 });
 
 test('Chromium without RTCPeerConnection streams over /ws at once and gets its word', async () => {
-  const clip = clips.find((c) => c.label === 'me');
+  const clip = clips.find((c) => c.label === 'bi_bim_rice');  // another word than the first test's
   const { conn, run, preparedMs, problems } = await streamClip(clip, { noWebRTC: true });
   assert.equal(conn.rtc, 'undefined');
   assert.equal(conn.transport, 'websocket');

@@ -37,7 +37,8 @@ export function isClipWord(item, clip) {
 // A result in one line for a failing assertion: the word or the reason, the signs found, the frames.
 export function describeResult(r) {
   if (!r) return 'no result';
-  const signs = (r.signs ?? []).map((s) => `${s.word ?? s.reason}@${Math.round(s.start_ms ?? 0)}-${Math.round(s.end_ms ?? 0)}`);
+  const signs = (r.signs ?? []).map((s) => `${s.word ?? s.reason}@${Math.round(s.start_ms ?? 0)}-${Math.round(s.end_ms ?? 0)}` +
+    (s.similarity !== undefined ? ` sim ${s.similarity.toFixed(3)}` : '') + (s.score !== undefined ? ` p ${s.score.toFixed(2)}` : ''));
   return `${r.word ?? `null (${r.reason})`} score ${r.score ?? r.guess?.score ?? '-'}, signs [${signs.join(' ')}], ` +
     `frames ${JSON.stringify(r.frames ?? {})}`;
 }

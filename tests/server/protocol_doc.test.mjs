@@ -39,3 +39,16 @@ test('every error code the server sends is documented, and every documented code
   assert.deepEqual([...sent].filter((c) => !documented.has(c)).sort(), [], 'sent but not in docs/protocol.md §5');
   assert.deepEqual([...documented].filter((c) => !sent.has(c)).sort(), [], 'documented but never sent');
 });
+
+// §7: the upload endpoint's error codes (src/transport/upload_api.cpp) and its table, both ways.
+test('every error code of POST /api/recognize is in §7, and every code there is sent', () => {
+  const source = readFileSync(join(repoRoot, 'src/transport/upload_api.cpp'), 'utf8');
+  const sent = new Set([...source.matchAll(/refuse\([a-z]+, \d+, "([a-z_]+)"/g)].map((m) => m[1]));
+  const doc = readFileSync(join(repoRoot, 'docs', 'protocol.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## 7. Recorded videos'));
+  const documented = new Set([...section.matchAll(/^\| \d{3} \| (.+?) \|/gm)]
+    .flatMap((m) => [...m[1].matchAll(/`([a-z_]+)`/g)].map((c) => c[1])));
+  assert.ok(sent.size >= 8, `found ${sent.size} codes in upload_api.cpp`);
+  assert.deepEqual([...sent].filter((c) => !documented.has(c)).sort(), [], 'sent but not in docs/protocol.md §7');
+  assert.deepEqual([...documented].filter((c) => !sent.has(c)).sort(), [], 'in §7 but never sent');
+});

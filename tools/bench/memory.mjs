@@ -5,11 +5,13 @@
 //     streaming session, over the RSS before they opened;
 //   - transport only (no model): the same with --transport-sessions sessions (16 by default);
 //   - growth: --rounds rounds of --round-streams sessions opened, streamed, closed; RSS after each round
-//     (a leak shows as a steady climb, not the first rounds' allocator warm-up).
+//     once the server has given closed sessions' memory back (a leak shows as a steady climb, not the
+//     first rounds' allocator warm-up).
 // Prints a table; the last line is JSON.
 //
 //   tools/bench/memory [--sessions 4] [--transport-sessions 16] [--rounds 10] [--round-streams 4]
 //                      [--server-args "..."]
+import { readFileSync } from 'node:fs';
 import { parseFlags, round } from './common.mjs';
 import { loadavg, runLoadgen, startSueo } from './pinned.mjs';
 
@@ -30,15 +32,25 @@ function parseArgs(argv) {
   return a;
 }
 
-// Sessions held idle, then streaming 2 sequences each: RSS per session over the RSS before.
+// The server's RSS once the memory of closed sessions is back with the system: the server trims 2 s
+// after sessions close (a GLib seconds timer: up to 3 s), so read it 4 s after the last close.
+async function settledRssMb(pid) {
+  await new Promise((r) => setTimeout(r, 4000));
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return round(Number(m[1]) / 1024, 1);
+}
+
+// Sessions held idle, then streaming 2 sequences each: RSS per session over the settled RSS before
+// (the load generator's own "before" can still hold the last run's sessions, not yet trimmed).
 async function perSession(args, server, n) {
+  const before = await settledRssMb(server.pid);
   const r = await runLoadgen(args, server, ['--streams', String(n), '--sequences', '2', '--hold-idle', '3']);
-  const m = r.server_rss_mb;
+  const m = { ...r.server_rss_mb, before, after_settled: await settledRssMb(server.pid) };
   return {
     sessions: n, ok: r.ok, rss_mb: m,
-    idle_mb_per_session: round((m.idle - m.before) / n, 2),
-    streaming_mb_per_session: round((m.streaming - m.before) / n, 2),
-    after_close_mb: round(m.after - m.before, 2),
+    idle_mb_per_session: round((m.idle - before) / n, 2),
+    streaming_mb_per_session: round((m.streaming - before) / n, 2),
+    after_close_mb: round(m.after_settled - before, 2),
   };
 }
 
@@ -54,8 +66,9 @@ async function main() {
     const rounds = [];
     for (let i = 0; i < args.rounds; i++) {
       const r = await runLoadgen(args, server, ['--streams', String(args.roundStreams), '--sequences', '2']);
-      rounds.push(r.server_rss_mb.after);
-      console.error(`memory: round ${i + 1}: RSS after ${r.server_rss_mb.after} MB (ok ${r.ok})`);
+      rounds.push(await settledRssMb(server.pid));
+      console.error(`memory: round ${i + 1}: RSS after ${rounds[i]} MB, settled (ok ${r.ok}` +
+        `${r.ok ? '' : `: ${(r.problems ?? []).concat(r.failures ?? []).join('; ')}`})`);
     }
     const half = Math.floor(rounds.length / 2);
     out.growth = {
@@ -82,7 +95,7 @@ async function main() {
   console.log(`before the sessions                         ${String(r.rss_mb.before).padStart(12)}   ${String(t.rss_mb.before).padStart(12)}`);
   console.log(`all open, idle                              ${String(r.rss_mb.idle).padStart(12)}   ${String(t.rss_mb.idle).padStart(12)}`);
   console.log(`all streaming                               ${String(r.rss_mb.streaming).padStart(12)}   ${String(t.rss_mb.streaming).padStart(12)}`);
-  console.log(`after they closed                           ${String(r.rss_mb.after).padStart(12)}   ${String(t.rss_mb.after).padStart(12)}`);
+  console.log(`after they closed (settled, 4 s)            ${String(r.rss_mb.after_settled).padStart(12)}   ${String(t.rss_mb.after_settled).padStart(12)}`);
   console.log(`per idle session                            ${String(r.idle_mb_per_session).padStart(12)}   ${String(t.idle_mb_per_session).padStart(12)}`);
   console.log(`per streaming session                       ${String(r.streaming_mb_per_session).padStart(12)}   ${String(t.streaming_mb_per_session).padStart(12)}`);
   console.log(`growth: RSS after each of ${out.growth.rounds} rounds of ${out.growth.streams_per_round} sessions: ${out.growth.rss_after_mb.join(' ')}`);

@@ -1,13 +1,14 @@
 // How long from "save" to a taught word being usable, and what a taught word costs on disk.
 //
-//   node tools/bench/teach.mjs [--words 20] [--examples 3] [--frames 55]
+//   NODE_EXTRA_CA_CERTS=build/test-certs/rootCA.pem node tools/bench/teach.mjs [--words 20] [--examples 3] [--frames 24]
 //
 // Starts the real `sueo serve` (127.0.0.1, a temporary store, the default model), teaches --words words
 // of --examples examples each through POST /api/vocab (landmarks of the committed clip of signer 11,
-// repeated to --frames frames: a 4 s take at 15 fps, trimmed, is about 55), one after another, and
-// prints per word: the server's saved_ms (the SQLite transaction, fsync included) and usable_ms (saved
-// + the prototypes rebuilt with the current model and published to every session), the client's round
-// trip, and the store's size on disk. The last line is JSON.
+// resampled to --frames frames: a take is the sign the spotter finds, at the server's default 15 landmark
+// frames a second; `sueo vocab add` finds 24, 15 and 41 in browser.teach's three 안녕 teachers' clips),
+// one after another, and prints per word: the server's saved_ms (the SQLite transaction, fsync included) and usable_ms
+// (saved + the prototypes rebuilt with the current model and published to every session), the client's
+// round trip, and the store's size on disk. The last line is JSON.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -20,7 +21,7 @@ const arg = (name, fallback) => {
 };
 const WORDS = arg('words', 20);
 const EXAMPLES = arg('examples', 3);
-const FRAMES = arg('frames', 55);
+const FRAMES = arg('frames', 24);
 const TOKEN = 'bench-token';
 
 // A real take's landmarks: `sueo extract` of the committed clip (15 fps), stretched to FRAMES frames.

@@ -37,6 +37,24 @@ class Vocabulary:
                 alias[name] = index
         return Vocabulary(words, alias)
 
+    def add_taught(self, npz_path):
+        """The words of a `sueo vocab export` file join the vocabulary (its .json beside it gives the
+        glosses), so the store's taught words can train with the shared sets. A taught word named like
+        a vocabulary word (or one of its aliases) adds examples to that word. Returns the new words."""
+        with open(os.path.splitext(npz_path)[0] + ".json", encoding="utf-8") as f:
+            doc = json.load(f)
+        if doc.get("format") != "sueo-taught-words":
+            raise ValueError(f"{npz_path}: its .json is not a `sueo vocab export` index")
+        added = []
+        for entry in doc.get("words", []):
+            word = entry["word"]
+            if word in self.alias:
+                continue
+            self.alias[word] = len(self.words)
+            self.words.append({"word": word, "gloss": entry.get("gloss", ""), "aliases": []})
+            added.append(word)
+        return added
+
     def has(self, class_name):
         return class_name in self.alias
 

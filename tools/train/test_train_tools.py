@@ -3,6 +3,7 @@
 
   /usr/bin/python3 tools/train/test_train_tools.py
 """
+import json
 import os
 import sys
 import tempfile
@@ -67,6 +68,33 @@ class LoaderTest(unittest.TestCase):
                 f.write('{"words": [{"word": "a", "aliases": ["x"]}, {"word": "b", "aliases": ["x"]}]}')
             with self.assertRaises(ValueError):
                 Vocabulary.load(path)
+
+
+    def test_a_store_export_trains_as_new_words(self):
+        # `sueo vocab export`: labels = the taught word, signers = the teaching session, and a .json index.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "taught.npz")
+            write_set(path, 3, ["우유", "안녕"], signers=np.array(["page-1", "page-2", "cli"] * 2))
+            with open(os.path.join(tmp, "taught.json"), "w", encoding="utf-8") as f:
+                json.dump({"format": "sueo-taught-words", "version": 1,
+                           "words": [{"word": "우유", "gloss": "milk"}, {"word": "안녕", "gloss": "hi again"}]}, f)
+            vocab = Vocabulary.load(os.path.join(REPO, "models", "vocabulary.json"))
+            before = len(vocab.words)
+            self.assertEqual(vocab.add_taught(path), ["우유"])  # 안녕 is a vocabulary word: more examples of it
+            d = load_npz(path)
+        self.assertEqual(len(vocab.words), before + 1)
+        self.assertEqual(vocab.words[vocab.index("우유")]["gloss"], "milk")
+        self.assertEqual(vocab.words[vocab.index("안녕")]["gloss"], "hi")
+        self.assertEqual(sorted(set(d.groups.tolist())), ["cli", "page-1", "page-2"])
+
+    def test_a_json_that_is_not_a_store_index_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "other.npz")
+            write_set(path, 1, ["a"])
+            with open(os.path.join(tmp, "other.json"), "w") as f:
+                f.write('{"words": []}')
+            with self.assertRaises(ValueError):
+                Vocabulary.load(os.path.join(REPO, "models", "vocabulary.json")).add_taught(path)
 
 
 class Ksl77Test(unittest.TestCase):

@@ -3,6 +3,9 @@
 
   nice -n 10 /usr/bin/python3 tools/train/train.py                 # CV report + final model + card
   /usr/bin/python3 tools/train/train.py --folds 0 --epochs 1 --limit 40 --out /tmp/m.onnx --card ''
+  build/sueo vocab export --out build/taught.npz && \
+      nice -n 10 /usr/bin/python3 tools/train/train.py --taught build/taught.npz --out build/with-taught.onnx --card ''
+      # the store's taught words become model words; swap it in with SIGHUP or POST /api/model/reload
 
 Offline tooling only (Debian python3-torch 1.13, CPU). Fixed seed; splits by signer, never at random.
 The test parts of models/splits.json (KSL-77 signers 11-13, KETI-6 signers 13-15) are removed from
@@ -52,6 +55,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", nargs="+", default=None, help="landmark .npz files (default: ../shared/data/*/)")
     p.add_argument("--vocab", default=os.path.join(REPO, "models", "vocabulary.json"))
+    p.add_argument("--taught", nargs="*", default=[],
+                   help="`sueo vocab export` files (.npz + .json): the store's taught words train with the data, "
+                        "as words of the model (the vocabulary grows by the words it lacks)")
     p.add_argument("--out", default=os.path.join(REPO, "models", "sueo-ksl.onnx"))
     p.add_argument("--card", default=os.path.join(REPO, "models", "MODEL_CARD.md"), help="'' to skip")
     p.add_argument("--report", default=None, help="write the CV results as JSON here")
@@ -290,6 +296,9 @@ def main():
         print(f"skipped: no landmark .npz data under {DATA} (the shared data is not on this machine)")
         sys.exit(77)  # CTest's SKIP_RETURN_CODE
     vocab = Vocabulary.load(args.vocab)
+    for taught in args.taught:
+        print(f"{taught}: taught words added to the vocabulary: {', '.join(vocab.add_taught(taught)) or 'none'}")
+    paths = paths + args.taught
     datasets, test_sets = split_off_tests([load_npz(p) for p in paths], load_splits(args.splits), args)
     if args.heldout is None:
         args.heldout = sorted(glob.glob(os.path.join(BUILD, "ksl77-heldout", "ksl77_test.npz"))) + test_sets

@@ -75,6 +75,51 @@ TEST(EvalCli, RecognisesTheHeldOutSignersClips) {
   EXPECT_GE(json.at("accuracy").get<double>(), 5.0 / 6.0 - 1e-9) << r.output;
 }
 
+// `--store`: the server's decision (decide_sign, the serve flags and defaults) with taught words. The
+// clip of 안녕 taught as 인사 by `sueo vocab add` (the sign spotted in it) is then said as 인사, the other
+// five clips keep their words; a margin no taught word can reach gives 안녕 back; a built-in similarity
+// threshold of 1 refuses every built-in word.
+TEST(EvalCli, ScoresTheServersDecisionWithTaughtWords) {
+  if (!test::exists(test::source("models/pose_landmark_full.tflite")))
+    GTEST_SKIP() << "models/*.tflite are absent (run models/fetch.sh)";
+  const std::string dir = ::testing::TempDir() + "sueo_s11_taught";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string clips = test::source("tests/data/clips");
+  CliRun r = run_command(std::string(SUEO_BINARY) + " extract --every 2 --out " + dir + "/raw.npz " + clips +
+                         "/c*_s11_*.mp4");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run_command("/usr/bin/python3 " + test::source("tools/train/ksl77_labels.py") + " " + dir +
+                  "/raw.npz --out-dir " + dir + " --held-out 11");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string store = dir + "/taught.db";
+  r = run_command(std::string(SUEO_BINARY) + " vocab add --store " + store + " --model " + test::shipped_model() +
+                  " --word 인사 " + clips + "/c01_hi_s11_f8e48f6c.mp4");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string eval = "--model " + test::shipped_model() + " --vocabulary " +
+                           test::source("models/vocabulary.json") + " --data " + dir +
+                           "/ksl77-heldout/ksl77_s11.npz --store " + store;
+  r = run_eval_cli(eval);
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto taught = last_line_json(r.output).at("with_taught");
+  EXPECT_EQ(taught.at("taught_words").get<int>(), 1) << r.output;
+  EXPECT_EQ(taught.at("builtin_n").get<int>(), 6) << r.output;
+  EXPECT_EQ(taught.at("builtin_taken").get<int>(), 1) << "the taught take wins its own clip: " << r.output;
+  EXPECT_GE(taught.at("builtin_accuracy").get<double>(), 4.0 / 6.0 - 1e-9) << r.output;
+
+  r = run_eval_cli(eval + " --taught-margin 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  taught = last_line_json(r.output).at("with_taught");
+  EXPECT_EQ(taught.at("builtin_taken").get<int>(), 0) << r.output;
+  EXPECT_GE(taught.at("builtin_accuracy").get<double>(), 5.0 / 6.0 - 1e-9) << r.output;
+
+  r = run_eval_cli(eval + " --taught-margin 2 --min-sign-similarity 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  taught = last_line_json(r.output).at("with_taught");
+  EXPECT_GE(taught.at("builtin_refused").get<int>(), 5) << r.output;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(EvalCli, NeedsData) {
   const CliRun r = run_eval_cli("--model " + test::shipped_model());
   EXPECT_EQ(r.status, 2);
