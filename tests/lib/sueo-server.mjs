@@ -23,6 +23,8 @@ export function testCertificate() {
   return { cert, key, ca: join(dir, 'rootCA.pem'), caKey: join(dir, 'rootCA-key.pem') };
 }
 
+const kStartMs = 60000;  // how long `sueo serve` may take to print its URL
+
 // Starts `sueo serve` and resolves once it prints its URL. `extraArgs` are added to the command line
 // (later flags win). The server offers loopback ICE candidates (--ice-loopback): tests talk to
 // loopback only, and pass on a host whose only interface is `lo` (Chromium needs
@@ -39,7 +41,9 @@ export async function startServer(extraArgs = [], { env = {}, certs = null } = {
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const url = await new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sueo serve did not start:\n${stderr}`)), 15000);
+    // A bound for a server that never starts, not a speed check: a sanitizer build (Debug + ASan) on a
+    // busy machine takes well over 15 s to load and warm the models.
+    const timer = setTimeout(() => reject(new Error(`sueo serve did not start in ${kStartMs} ms:\n${stderr}`)), kStartMs);
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = stdout.match(/listening on (https:\/\/127\.0\.0\.1:\d+\/)/);

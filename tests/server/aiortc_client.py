@@ -96,6 +96,21 @@ class Client:
         return self.ws.send(json.dumps(message))
 
 
+# One recognised sign (docs/protocol.md §4.1): a named word, or null with a reason code.
+def check_answer(answer, what):
+    named = answer['word'] is not None
+    check(isinstance(answer['word'], str) if named else answer['reason'] in
+          ('no_person', 'no_sign', 'unknown_sign', 'low_confidence', 'no_model'), f'{what}.word/reason')
+    if named:
+        check(isinstance(answer['gloss'], str) and number(answer['score']) and 0 <= answer['score'] <= 1, f'{what}.gloss/score')
+    else:
+        check(isinstance(answer['message'], str) and answer['message'], f'{what}.message')
+    check(isinstance(answer['top'], list) and len(answer['top']) <= 3, f'{what}.top')
+    check(number(answer['similarity']) and -1 <= answer['similarity'] <= 1, f'{what}.similarity')
+    check(number(answer['start_ms']) and number(answer['end_ms']), f'{what}.start_ms/end_ms')
+    check(isinstance(answer['frames'], list), f'{what}.frames')
+
+
 def check_welcome(welcome):
     check(isinstance(welcome['session'], str) and welcome['session'], 'welcome.session')
     check(number(welcome['server_time']) and welcome['server_time'] > 1.6e12, 'welcome.server_time')
@@ -108,7 +123,8 @@ def check_welcome(welcome):
     model = welcome['model']
     check(model is None or (isinstance(model['name'], str) and isinstance(model['labels'], list)
                             and all(isinstance(l['word'], str) for l in model['labels'])
-                            and model['input'][0] == 1 and model['input'][2] == 258 and model['ready'] is True),
+                            and model['input'][0] == 1 and model['input'][2] == 258 and model['ready'] is True
+                            and isinstance(model['teach'], bool)),
           'welcome.model')
     return config
 
@@ -192,6 +208,13 @@ async def run(url, ca):
         check(result['word'] == '안녕' or result.get('gloss') == 'hi', 'the word of c01 (안녕, hi): ' + json.dumps(result, ensure_ascii=False)[:500])
         check(isinstance(result['top'], list) and 1 <= len(result['top']) <= 3, 'result.top')
         check(0 <= result['score'] <= 1, 'result.score')
+        check(result['mode'] == 'window', 'result.mode')
+        for key in ('words', 'signs'):
+            check(isinstance(result[key], list), f'result.{key}')
+            for answer in result[key]:
+                check_answer(answer, f'result.{key}[]')
+        check(any(a['word'] == result['word'] for a in result['words']), 'result.word is one of result.words')
+        check(number(result['similarity']) and number(result['start_ms']) and number(result['end_ms']), 'result: the best answer')
         check(result['frames']['used'] + result['frames']['skipped'] <= len(frames), 'result.frames')
         stages = result['stages_ms']
         check(result['t_inference'] >= result['t_receive'] and number(stages['after_last_frame']), 'result times')

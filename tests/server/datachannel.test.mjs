@@ -259,7 +259,7 @@ test('frames dropped by the timeout are reported, batched, with their indices', 
   assert.deepEqual(reports.flatMap((r) => r.frames).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
   assert.ok(reports.every((r) => r.seq === 3 && r.reasons.incomplete === r.count));
   await page.close();
-  assert.equal(await quick.stop(), 0);
+  assert.equal(await quick.stop(), 0, quick.stderr().slice(-6000));
 });
 
 test('a session\'s waiting frames are bounded in bytes, and frames above --max-frame-pixels are refused', async () => {
