@@ -50,6 +50,18 @@ TEST(EvalCli, ScoresKeti6AndEndsWithJson) {
   EXPECT_NE(r.output.find("confusion matrix"), std::string::npos);
 }
 
+// Landmarks of the committed signer-11 clips (our pipeline, every 2nd frame), labelled by the training
+// tool as a held-out set: DIR/ksl77-heldout/ksl77_s11.npz.
+void extract_held_out_s11(const std::string& dir) {
+  const std::string clips = test::source("tests/data/clips");
+  CliRun r = run_command(std::string(SUEO_BINARY) + " extract --every 2 --out " + dir + "/raw.npz " + clips +
+                         "/c*_s11_*.mp4");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run_command("/usr/bin/python3 " + test::source("tools/train/ksl77_labels.py") + " " + dir +
+                  "/raw.npz --out-dir " + dir + " --held-out 11");
+  ASSERT_EQ(r.status, 0) << r.output;
+}
+
 // The committed clips of KSL-77 signer 11 (tests/data/clips), whom the default model never saw:
 // landmarks by our own pipeline at the page's 15 fps (sueo extract --every 2), labelled from the
 // file names by the training tool, scored by the C++ path. A held-out signer, so one miss of six is
@@ -59,15 +71,11 @@ TEST(EvalCli, RecognisesTheHeldOutSignersClips) {
     GTEST_SKIP() << "models/*.tflite are absent (run models/fetch.sh)";
   const std::string dir = ::testing::TempDir() + "sueo_s11";
   std::filesystem::create_directories(dir);
-  const std::string clips = test::source("tests/data/clips");
-  CliRun r = run_command(std::string(SUEO_BINARY) + " extract --every 2 --out " + dir + "/raw.npz " + clips +
-                         "/c*_s11_*.mp4");
-  ASSERT_EQ(r.status, 0) << r.output;
-  r = run_command("/usr/bin/python3 " + test::source("tools/train/ksl77_labels.py") + " " + dir +
-                  "/raw.npz --out-dir " + dir + " --held-out 11");
-  ASSERT_EQ(r.status, 0) << r.output;
-  r = run_eval_cli("--model " + test::shipped_model() + " --vocabulary " +
-                   test::source("models/vocabulary.json") + " --data " + dir + "/ksl77-heldout/ksl77_s11.npz");
+  extract_held_out_s11(dir);
+  if (HasFatalFailure()) return;
+  const CliRun r = run_eval_cli("--model " + test::shipped_model() + " --vocabulary " +
+                                test::source("models/vocabulary.json") + " --data " + dir +
+                                "/ksl77-heldout/ksl77_s11.npz");
   ASSERT_EQ(r.status, 0) << r.output;
   const auto json = last_line_json(r.output);
   EXPECT_EQ(json.at("n").get<int>(), 6) << r.output;
@@ -86,14 +94,10 @@ TEST(EvalCli, ScoresTheServersDecisionWithTaughtWords) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string clips = test::source("tests/data/clips");
-  CliRun r = run_command(std::string(SUEO_BINARY) + " extract --every 2 --out " + dir + "/raw.npz " + clips +
-                         "/c*_s11_*.mp4");
-  ASSERT_EQ(r.status, 0) << r.output;
-  r = run_command("/usr/bin/python3 " + test::source("tools/train/ksl77_labels.py") + " " + dir +
-                  "/raw.npz --out-dir " + dir + " --held-out 11");
-  ASSERT_EQ(r.status, 0) << r.output;
+  extract_held_out_s11(dir);
+  if (HasFatalFailure()) return;
   const std::string store = dir + "/taught.db";
-  r = run_command(std::string(SUEO_BINARY) + " vocab add --store " + store + " --model " + test::shipped_model() +
+  CliRun r = run_command(std::string(SUEO_BINARY) + " vocab add --store " + store + " --model " + test::shipped_model() +
                   " --word 인사 " + clips + "/c01_hi_s11_f8e48f6c.mp4");
   ASSERT_EQ(r.status, 0) << r.output;
   const std::string eval = "--model " + test::shipped_model() + " --vocabulary " +
