@@ -34,7 +34,7 @@ struct SpotterSettings {
   double burst_speed = 1.6;     // one measurement this fast starts a segment at once (0: off): a short,
                                 // quick sign such as 나 (pointing at oneself) may be fast in one only
   double opening_speed = 0.8;   // a stream whose first speed measurement is this fast began mid-sign (0: off)
-  double end_seconds = 0.25;    // stillness that ends a segment (tune: the shortest with no loss, docs/spotting.md)
+  double end_seconds = 0.35;    // stillness that ends a segment (0.25 loses nothing on tune but splits signs at 5 fps: docs/spotting.md)
   double down_seconds = 0.2;    // every hand down or out of view this long also ends it
   double speed_window = 0.15;   // speed = displacement over this much capture time
   double appear_seconds = 0.4;  // a hand unseen this long that shows up above the rest line starts a sign
