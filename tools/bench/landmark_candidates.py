@@ -13,7 +13,7 @@ pipeline, in one run:
             everyone but 11, so only signer 11 is truly unseen by it).
 
     /usr/bin/python3 tools/bench/landmark_candidates.py \\
-        --clips '/work/shared/data/ksl77/videos/c0[1347]_*_s[0-9]*.mp4' ... [--variants base,crop,...]
+        --clips '../shared/data/ksl77/videos/c0[1347]_*_s[0-9]*.mp4' ... [--variants base,crop,...]
 
 Prints a Markdown table and, last, one JSON line. Offline tooling: not part of the product.
 """

@@ -4,7 +4,7 @@
 # Derived from CC BY-NC 4.0 data: written under build/ (gitignored), never committed.
 #
 #   tools/train/extract_ksl77.sh [OUT_DIR]      # default OUT_DIR: build  (needs build/sueo, models/*.tflite)
-#   SUEO_KSL77_RAW=/work/cache/ksl77-all-15fps.npz tools/train/extract_ksl77.sh   # reuse an extraction
+#   SUEO_KSL77_RAW=build/ksl77-all-15fps.npz tools/train/extract_ksl77.sh   # reuse an extraction
 #
 # writes OUT_DIR/ksl77/ksl77.npz                  the six known words, every signer but the test signers
 #        OUT_DIR/ksl77-heldout/ksl77_test.npz     test signers 11, 12, 13 (also one file per signer):

@@ -3,7 +3,7 @@
 and recognised on other signers, by nearest prototype in the model's embedding (the C++ path:
 `sueo eval --dump`).
 
-  SUEO_DATA=/work/shared/data /usr/bin/python3 tools/train/fewshot.py [--model models/sueo-ksl.onnx]
+  SUEO_DATA=../shared/data /usr/bin/python3 tools/train/fewshot.py [--model models/sueo-ksl.onnx]
 
 Leave-words-out set: aihub8's seven new words (models/splits.json aihub8.new_words), never trained on.
 aihub8 files several AI Hub dictionary entries under one Korean word (가다 has four: WORD0943, 0944,

@@ -5,7 +5,7 @@ six, or KETI-6's five: 불나다 then leaves emergency-10 too), the model trains
 are taught from k takes of some signers and recognised on the others (tools/train/fewshot.py's
 episodes). Only non-test signers are used (models/splits.json).
 
-  SUEO_DATA=/work/shared/data nice -n 10 /usr/bin/python3 tools/train/fewshot_dev.py --leave-out ksl77 \\
+  SUEO_DATA=../shared/data nice -n 10 /usr/bin/python3 tools/train/fewshot_dev.py --leave-out ksl77 \\
       --supcon 0.5 [--epochs 40]
 
 Prints, per k, the top-1 of nearest-prototype on (a) the embedding output and (b) the pooled features

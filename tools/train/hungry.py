@@ -2,7 +2,7 @@
 """Why a model trained on emergency-10's 배고프다 (hungry) misses aihub8's 배고프다: each suspected cause
 tested on its own, through the C++ path (`sueo eval`), and written to models/hungry-aihub8.md.
 
-  SUEO_DATA=/work/shared/data /usr/bin/python3 tools/train/hungry.py [--model models/sueo-ksl.onnx] [--out F.md]
+  SUEO_DATA=../shared/data /usr/bin/python3 tools/train/hungry.py [--model models/sueo-ksl.onnx] [--out F.md]
 
 Suspects (issue 9): the 225 -> 258 layout conversion, the normalisation, a different form of the sign,
 the data sets' differences (how takes are cut, camera views).

@@ -2,7 +2,7 @@
 """Makes an exported model's `embedding` output the L2-normalised pooled features (the encoder's
 output) instead of the contrastive projection head, and recomputes its prototypes, without retraining.
 
-  SUEO_DATA=/work/shared/data /usr/bin/python3 tools/train/reembed.py models/sueo-ksl.onnx
+  SUEO_DATA=../shared/data /usr/bin/python3 tools/train/reembed.py models/sueo-ksl.onnx
   ... tools/train/reembed.py build/train-folds/fold0.onnx --fold build/train-folds/fold0.json
 
 Why: the inner leave-words-out (tools/train/fewshot_dev.py, tuning data only) found the pooled features

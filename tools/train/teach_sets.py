@@ -2,7 +2,7 @@
 """Teaching scenarios as files the C++ path takes: an enrolment set (`sueo vocab import` teaches it) and
 a test set of other signers' takes of the same words (`sueo eval --store` scores it).
 
-  SUEO_DATA=/work/shared/data /usr/bin/python3 tools/train/teach_sets.py --words 5 --k 3 --out build/teach5
+  SUEO_DATA=../shared/data /usr/bin/python3 tools/train/teach_sets.py --words 5 --k 3 --out build/teach5
   build/sueo vocab import --store build/teach5/store.db build/teach5/enrol.npz
   build/sueo eval --store build/teach5/store.db --data build/teach5/test.npz            # taught words
   build/sueo eval --store build/teach5/store.db --data build/ksl77-heldout/ksl77_test.npz   # built-in words

@@ -2,7 +2,7 @@
 """Unknown-word rejection, two ways, on data no scoring model trained on: the classifier's top
 probability vs. the embedding's cosine to the built-in words' prototypes.
 
-  SUEO_DATA=/work/shared/data /usr/bin/python3 tools/train/unknown_eval.py [--folds build/train-folds]
+  SUEO_DATA=../shared/data /usr/bin/python3 tools/train/unknown_eval.py [--folds build/train-folds]
 
 Positives (known words, should be accepted): each cross-validation fold's held-out takes of KSL-77 and
 KETI-6 (build/train-folds/fold<k>_<set>.npz), scored by that fold's model: out-of-fold. emergency-10's
