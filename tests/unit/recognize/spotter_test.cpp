@@ -76,21 +76,29 @@ bool overlaps(const Segment& segment, const nlohmann::json& sign) {
   return segment.start_ms <= sign.at("end_ms").get<double>() && segment.end_ms >= sign.at("start_ms").get<double>();
 }
 
+// The one sign of a stream, in found[0]. A hold inside the sign may cut it in two (얼굴: the hand stays
+// at the face): the second part must start within the join gap of the first, where the SignReader
+// folds it in (SignReader tests); the two are then one span.
+void one_sign(std::vector<Segment> segments, std::vector<Segment>& found) {
+  ASSERT_GE(segments.size(), 1u);
+  ASSERT_LE(segments.size(), 2u);
+  if (segments.size() == 2) {
+    EXPECT_LT(segments[1].start_ms + SpotterSettings{}.pre_roll * 1000 - segments[0].motion_end_ms,
+              DecisionSettings{}.join_gap * 1000);
+    segments[0].end_ms = segments[1].end_ms;
+    segments[0].decided_ms = segments[1].decided_ms;
+    segments[0].cut = segments[1].cut;
+  }
+  found = std::move(segments);
+}
+
 TEST(Spotter, FindsTheOneSignInAWindowWithRestAround) {
   for (const char* name : {"window/s01/c01", "window/s08/c03", "window/s04/c09"}) {
     SCOPED_TRACE(name);
     const Stream& s = streams().at(name);
-    auto found = spot(s);
-    // A hold inside the sign may cut it in two (얼굴: the hand stays at the face): the second part must
-    // start within the join gap of the first, where the SignReader folds it in (SignReader tests).
-    ASSERT_GE(found.size(), 1u);
-    ASSERT_LE(found.size(), 2u);
-    if (found.size() == 2) {
-      EXPECT_LT(found[1].start_ms + SpotterSettings{}.pre_roll * 1000 - found[0].motion_end_ms, DecisionSettings{}.join_gap * 1000);
-      found[0].end_ms = found[1].end_ms;
-      found[0].decided_ms = found[1].decided_ms;
-      found[0].cut = found[1].cut;
-    }
+    std::vector<Segment> found;
+    one_sign(spot(s), found);
+    if (HasFatalFailure()) return;
     EXPECT_TRUE(overlaps(found[0], s.truth["signs"][0]));
     EXPECT_FALSE(found[0].cut);  // ended by the rest after it, not by the end of the stream
     // It ended within a second of the sign's last frame, and did not start long before the sign.
@@ -126,17 +134,9 @@ TEST(Spotter, WorksAt10And30FpsAndWithDroppedFrames) {
   for (const char* name : {"rate/30fps-drop0.0/s03/c01", "rate/10fps-drop0.0/s04/c04", "rate/15fps-drop0.15/s08/c01"}) {
     SCOPED_TRACE(name);
     const Stream& s = streams().at(name);
-    auto found = spot(s);
-    // A hold inside the sign may cut it in two (얼굴: the hand stays at the face): the second part must
-    // start within the join gap of the first, where the SignReader folds it in (SignReader tests).
-    ASSERT_GE(found.size(), 1u);
-    ASSERT_LE(found.size(), 2u);
-    if (found.size() == 2) {
-      EXPECT_LT(found[1].start_ms + SpotterSettings{}.pre_roll * 1000 - found[0].motion_end_ms, DecisionSettings{}.join_gap * 1000);
-      found[0].end_ms = found[1].end_ms;
-      found[0].decided_ms = found[1].decided_ms;
-      found[0].cut = found[1].cut;
-    }
+    std::vector<Segment> found;
+    one_sign(spot(s), found);
+    if (HasFatalFailure()) return;
     EXPECT_TRUE(overlaps(found[0], s.truth["signs"][0]));
   }
   // The 30 fps stream read at 15 fps (every second frame) finds the same sign at about the same times.
