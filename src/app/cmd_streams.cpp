@@ -37,7 +37,9 @@ int render(const std::vector<std::string>& args, const std::string& home) {
   return 0;
 }
 
-// `every` N > 1: only every N-th frame (frame i with i % N == 0), as `sueo serve --landmark-every N`.
+// `every` N > 1: only every N-th frame (frame i with i % N == 0), as `sueo serve --landmark-every N`;
+// then only the frames the spotter wants (--rest-fps), as the server. The landmarks were found on every
+// frame, so the tracker's state differs a little from the server's, which sees the wanted frames only.
 nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& models, bool trace, int every) {
   SignReader reader(models.classifier, models.spotter, models.decision);
   nlohmann::json answers = nlohmann::json::array();
@@ -54,7 +56,10 @@ nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& m
     answers.push_back(j);
   };
   sign::Frame frame;
+  nlohmann::json landmarked = nlohmann::json::array();  // frame indices (the evaluation's CPU estimate)
   for (size_t i = 0; i < stream.t_ms.size(); i += static_cast<size_t>(every)) {
+    if (!reader.spotter().wants(stream.t_ms[i])) continue;  // --rest-fps: as the server, never landmarked
+    landmarked.push_back(i);
     std::copy_n(stream.values.begin() + static_cast<long>(i * sign::kFrameValues), sign::kFrameValues, frame.begin());
     if (auto a = reader.add(frame, {0, static_cast<uint32_t>(i)}, stream.t_ms[i], stream.aspect)) keep(*a);
     if (trace) {
@@ -65,6 +70,7 @@ nlohmann::json read_one(const RenderedStream& stream, const RecognitionModels& m
   if (auto a = reader.finish()) keep(*a);
   nlohmann::json line = {{"name", stream.name},
                          {"frames", stream.t_ms.size()},
+                         {"landmarked", landmarked},
                          {"person_frames", reader.frames_with_person()},
                          {"answers", answers}};
   if (trace) line["trace"] = {{"speed", speeds}, {"signing", signing}};

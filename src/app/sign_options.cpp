@@ -31,12 +31,15 @@ std::vector<Option> spotter_options(SpotterSettings& s) {
       {"--burst-speed", "SUEO_BURST_SPEED", text(d.burst_speed), "one speed measurement this fast starts a sign at once, however short (0: off)", set_double(s.burst_speed, 0, 50, "--burst-speed")},
       {"--opening-speed", "SUEO_OPENING_SPEED", text(d.opening_speed), "a stream (a window, a clip) whose first hand speed is this fast began mid-sign: a sign from its first frame (0: off)", set_double(s.opening_speed, 0, 50, "--opening-speed")},
       {"--end-seconds", "SUEO_END_SECONDS", text(d.end_seconds), "stillness that ends a sign (live mode waits this long before naming it)", set_double(s.end_seconds, 0.05, 5, "--end-seconds")},
+      {"--end-frames", "SUEO_END_FRAMES", std::to_string(d.end_frames), "... and over at least this many still frames (at a low frame rate 0.25 s is less than a frame interval)", set_int(s.end_frames, 1, 30, "--end-frames")},
       {"--down-seconds", "SUEO_DOWN_SECONDS", text(d.down_seconds), "hands down or out of view this long also end a sign", set_double(s.down_seconds, 0.05, 5, "--down-seconds")},
       {"--min-sign-seconds", "SUEO_MIN_SIGN_SECONDS", text(d.min_seconds), "shorter motions are not signs", set_double(s.min_seconds, 0, 5, "--min-sign-seconds")},
       {"--min-travel", "SUEO_MIN_TRAVEL", text(d.min_travel), "shoulder widths the hands must travel in a sign", set_double(s.min_travel, 0, 50, "--min-travel")},
       {"--speed-window", "SUEO_SPEED_WINDOW", text(d.speed_window), "seconds of capture time a hand speed is measured over", set_double(s.speed_window, 0.03, 1, "--speed-window")},
       {"--appear-edge", "SUEO_APPEAR_EDGE", text(d.edge), "a hand coming into view this close (fraction of the height) to the picture's bottom edge is not yet a sign", set_double(s.edge, 0, 0.5, "--appear-edge")},
       {"--max-sign-seconds", "SUEO_MAX_SIGN_SECONDS", text(d.max_seconds), "a sign is cut after this long even if the motion goes on", set_double(s.max_seconds, 0.5, 60, "--max-sign-seconds")},
+      {"--rest-fps", "SUEO_REST_FPS", text(d.rest_fps), "landmarks a second while nobody signs (0: every frame); a moving hand switches to every frame until it has been still for --wake-seconds", set_double(s.rest_fps, 0, 60, "--rest-fps")},
+      {"--wake-seconds", "SUEO_WAKE_SECONDS", text(d.wake_seconds), "with --rest-fps: every frame for this long after a hand last moved", set_double(s.wake_seconds, 0, 10, "--wake-seconds")},
   };
 }
 

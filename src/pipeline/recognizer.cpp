@@ -122,7 +122,9 @@ void Recognizer::on_sequence_start(const SequenceStart& start) {
 }
 
 void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
-  if (frame.index % static_cast<uint32_t>(landmark_every_) != 0) {
+  // --landmark-every, then the spotter's rest rate (--rest-fps): skipped frames were received and
+  // decoded, but no landmarks are found for them and the spotter never sees them.
+  if (frame.index % static_cast<uint32_t>(landmark_every_) != 0 || !reader_.spotter().wants(frame.capture_ms)) {
     ++skipped_;
     return;
   }

@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "landmarks/holistic_constants.h"
+
 namespace sueo {
 namespace {
 
@@ -53,7 +55,7 @@ void Spotter::reset() {
   scale_ = 0;
   signing_ = false;
   measured_ = false;
-  fast_since_ms_ = down_since_ms_ = -1;
+  fast_since_ms_ = down_since_ms_ = awake_until_ms_ = -1;
   fast_first_frame_ = start_frame_ = last_moving_frame_ = -1;
   travel_ = 0;
   last_ = {};
@@ -72,6 +74,9 @@ Spotter::Sample Spotter::measure(const sign::Frame& f, double capture_ms, double
   const bool pose = sign::part_present(f, sign::kPose);
   person = pose && pose_visibility(f, kLeftShoulder) >= kVisible && pose_visibility(f, kRightShoulder) >= kVisible;
   if (!pose) return s;
+  // MediaPipe Holistic runs a hand's models whenever the pose sees its wrist this well, found or not.
+  s.hand_models = pose_visibility(f, kLeftWrist) > landmarks::mp::kHandWristVisibilityThreshold ||
+                  pose_visibility(f, kRightWrist) > landmarks::mp::kHandWristVisibilityThreshold;
   const Point l = pose_point(f, kLeftShoulder, aspect), r = pose_point(f, kRightShoulder, aspect);
   const double width = distance(l.x, l.y, r.x, r.y);
   if (width <= 1e-6) return s;
@@ -225,13 +230,28 @@ std::optional<Segment> Spotter::add(const sign::Frame& frame, double capture_ms,
     } else {
       down_since_ms_ = -1;
     }
-    const bool rested = capture_ms - last_moving_ms_ >= settings_.end_seconds * 1000.0;
+    const bool rested = capture_ms - last_moving_ms_ >= settings_.end_seconds * 1000.0 &&
+                        now.frame - last_moving_frame_ >= settings_.end_frames;
     const bool down = down_since_ms_ >= 0 && capture_ms - down_since_ms_ >= settings_.down_seconds * 1000.0;
     const bool too_long = capture_ms - start_ms_ >= settings_.max_seconds * 1000.0;
     if (rested || down || too_long) ended = close(too_long ? now.frame : last_moving_frame_, capture_ms, too_long);
   }
+  if (signing_ || moving) awake_until_ms_ = capture_ms + settings_.wake_seconds * 1000.0;
   last_ = {person, now.up, now.speed, signing_};
   return ended;
+}
+
+bool Spotter::wants(double capture_ms) const {
+  if (settings_.rest_fps <= 0 || history_.empty() || signing_ || capture_ms < awake_until_ms_) return true;
+  // Rest with the wrists out of view (hands down, in the lap) costs the pose model alone, and there a
+  // hand coming into view is how a sign starts: its first frames decide whether a quick sign (나) is
+  // seen at all, so that rest keeps every frame. Rest with a wrist in view (the hand models run) and
+  // an empty picture (the pose detector runs) are the costly ones.
+  if (last_.person && !history_.back().hand_models) return true;
+  // A quarter of the interval early is still in time: camera frames come with jitter, and at 15 fps a
+  // 5 fps rest rate is then every third frame, not every fourth.
+  const double interval_ms = 1000.0 / settings_.rest_fps;
+  return capture_ms - history_.back().t_ms >= 0.75 * interval_ms;
 }
 
 // Opens a segment at frame `first` (kept in the history), with `now` the frame that decided it.

@@ -34,7 +34,9 @@ struct SpotterSettings {
   double burst_speed = 1.6;     // one measurement this fast starts a segment at once (0: off): a short,
                                 // quick sign such as 나 (pointing at oneself) may be fast in one only
   double opening_speed = 0.8;   // a stream whose first speed measurement is this fast began mid-sign (0: off)
-  double end_seconds = 0.35;    // stillness that ends a segment (0.25 loses nothing on tune but splits signs at 5 fps: docs/spotting.md)
+  double end_seconds = 0.25;    // stillness that ends a segment (0.2 loses chained precision on tune)
+  int end_frames = 3;           // ... over at least this many frames: at 5 fps (WebKitGTK) 0.25 s is one
+                                // frame interval, and one or two still frames cut signs into pieces
   double down_seconds = 0.2;    // every hand down or out of view this long also ends it
   double speed_window = 0.15;   // speed = displacement over this much capture time
   double appear_seconds = 0.4;  // a hand unseen this long that shows up above the rest line starts a sign
@@ -46,6 +48,11 @@ struct SpotterSettings {
   double min_travel = 0.25;     // shoulder widths the hands must travel in a segment
   double max_seconds = 8.0;     // a segment is cut here even if the motion goes on
   double rest_line = 1.9;       // a wrist this many shoulder widths below the shoulders is down
+  // Frames a second the landmarks need while nobody signs (0: every frame). Landmarks are most of a
+  // stream's CPU and most of a real stream is rest, idle video or an empty chair; a hand that moves
+  // (end_speed or faster) wakes the stream to every frame until it has been still for wake_seconds.
+  double rest_fps = 0;
+  double wake_seconds = 0.5;
 };
 
 // A sign's span in the stream: frame numbers as counted by the spotter (0 = the first frame it was
@@ -83,6 +90,12 @@ class Spotter {
   // Forget everything (a new stream).
   void reset();
 
+  // Whether a frame captured at `capture_ms` should have its landmarks found and be add()ed: always
+  // while a sign is open, a hand moved in the last wake_seconds, or a person rests with no wrist in
+  // view; rest_fps frames a second while a wrist rests in view or nobody is in the picture.
+  // A frame it does not want is simply never added (capture times may have gaps).
+  bool wants(double capture_ms) const;
+
   bool signing() const { return signing_; }
   const SpotterFrame& last() const { return last_; }
   int64_t frames_seen() const { return next_frame_; }
@@ -99,6 +112,7 @@ class Spotter {
     double image_y[2] = {0, 0};           // the wrist's height in the picture (0 top, 1 bottom)
     double fx[2][kFingerPoints] = {}, fy[2][kFingerPoints] = {};  // finger tips, from the wrist
     bool up = false;
+    bool hand_models = false;  // the landmarks ran the hand models on this frame (a wrist in view)
     double speed = 0;
   };
 
@@ -121,6 +135,7 @@ class Spotter {
   int64_t last_moving_frame_ = -1;
   double last_moving_ms_ = 0;
   double down_since_ms_ = -1;
+  double awake_until_ms_ = -1;  // every frame is wanted until then (rest_fps)
   double travel_ = 0;
   SpotterFrame last_;
 };

@@ -56,9 +56,20 @@ def score(pairs, verbose=False):
          "chain": {"named": 0, "right": 0, "signs": 0, "found": 0},
          "idle": {"seconds": 0.0, "false_words": 0, "segments": 0, "by_rest": {}},
          "oov": {"n": 0, "rejected": 0, "reasons": {}},
-         "latency_ms": [], "wait_ms": []}
+         "latency_ms": [], "wait_ms": [], "landmarked": {}}
     for truth, line in pairs:
         kind, answers, signs = truth["kind"], line["answers"], truth["signs"]
+        # Landmark CPU spent / CPU of every frame (--rest-fps, --landmark-every): the pose model on
+        # every frame, a hand's two models (recrop + landmarks, about as costly as the pose model:
+        # src/landmarks/HOLISTIC.md) on each frame where the pose sees that wrist.
+        cost = truth.get("landmark_cost")
+        cell = f["landmarked"].setdefault(kind, [0.0, 0.0])
+        if cost is None:
+            cell[0] += len(line.get("landmarked", range(line["frames"])))
+            cell[1] += line["frames"]
+        else:
+            cell[0] += float(np.sum(cost[np.asarray(line.get("landmarked", range(len(cost))), dtype=int)]))
+            cell[1] += float(np.sum(cost))
         if verbose:
             said = " ".join(f"{a['word'] or '(' + a['reason'] + ')'}@{a['first']}-{a['last']}" for a in answers)
             print(f"{truth['name']:44s} truth {' '.join(s['label'] + '@' + str(s['first']) + '-' + str(s['last']) for s in signs) or '-':30s} said {said}")
@@ -124,6 +135,8 @@ def score(pairs, verbose=False):
         "idle_segments": i["segments"], "idle_by_rest": i["by_rest"],
         "oov_rejected": f["oov"]["rejected"], "oov_windows": f["oov"]["n"], "oov_reasons": f["oov"]["reasons"],
         "decision_latency_ms_p50": float(np.percentile(lat, 50)), "decision_latency_ms_p95": float(np.percentile(lat, 95)),
+        "landmarked_share": {k: v[0] / v[1] for k, v in f["landmarked"].items() if v[1]},
+        "landmarked_share_all": sum(v[0] for v in f["landmarked"].values()) / max(1, sum(v[1] for v in f["landmarked"].values())),
         "rest_wait_ms_p50": float(np.percentile(wait, 50)), "rest_wait_ms_p95": float(np.percentile(wait, 95)),
     }
 
@@ -142,6 +155,8 @@ def print_figures(part, g):
     print(f"  unknown signs rejected            {g['oov_rejected']}/{g['oov_windows']}   {g['oov_reasons']}")
     print(f"  spotter's wait for rest ms p50/p95 {g['rest_wait_ms_p50']:.0f} / {g['rest_wait_ms_p95']:.0f}   "
           "(the sign's last moving frame -> the frame that ends it)")
+    print(f"  landmark CPU (estimate)           {100 * g['landmarked_share_all']:.1f} % of every frame's   " +
+          "  ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(g["landmarked_share"].items())))
     print(f"  clip's last frame -> decision ms  {g['decision_latency_ms_p50']:.0f} / {g['decision_latency_ms_p95']:.0f}   "
           "(negative: decided before the clip's own end, which includes the hands going down)")
 

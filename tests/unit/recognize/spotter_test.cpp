@@ -182,6 +182,72 @@ TEST(Spotter, FindsAShortQuickSignCutToItsClip) {
   EXPECT_TRUE(spot(streams().at("me-cut"), 2, without).empty());
 }
 
+TEST(Spotter, AtALowFrameRateOneStillFrameDoesNotEndASign) {
+  // Read at 3.75 frames a second (every 4th frame), 0.25 s of stillness is less than one frame
+  // interval: a sign would end at its first still frame, however briefly the hands paused.
+  const Stream& s = streams().at("chain/s08/0");
+  // Still frames end a sign after end_frames of them; hands gone down, after two frames.
+  for (const auto& segment : spot(s, 4)) {
+    EXPECT_GE(segment.decided_ms - segment.motion_end_ms, 2 * 266.0) << "ended after one still frame";
+  }
+  for (const auto& segment : spot(s)) {  // at 15 fps the 0.25 s decide, as before
+    EXPECT_GE(segment.decided_ms - segment.motion_end_ms, 250 - 1);
+    EXPECT_LT(segment.decided_ms - segment.motion_end_ms, 300);
+  }
+  SpotterSettings one_frame;
+  one_frame.end_frames = 1;
+  EXPECT_LT(spot(s, 4, one_frame).size(), spot(s, 4).size()) << "the case the rule is for: a sign lost";
+}
+
+// --rest-fps: the frames the spotter wants (the server landmarks no others) and the signs it finds.
+struct Wanted {
+  std::vector<Segment> found;
+  std::vector<double> t_ms;  // capture times of the frames it wanted
+};
+Wanted spot_wanted(const Stream& s, SpotterSettings settings) {
+  Spotter spotter(settings);
+  Wanted w;
+  for (size_t i = 0; i < s.frames.size(); ++i) {
+    if (!spotter.wants(s.t_ms[i])) continue;
+    w.t_ms.push_back(s.t_ms[i]);
+    if (auto segment = spotter.add(s.frames[i], s.t_ms[i], s.aspect)) w.found.push_back(*segment);
+  }
+  if (auto segment = spotter.flush()) w.found.push_back(*segment);
+  return w;
+}
+
+TEST(Spotter, AtRestWantsFewFramesAndStillFindsTheSigns) {
+  SpotterSettings rest;
+  rest.rest_fps = 5;
+  // Idle video with the hands held in view (the hand models would run on every frame): about 5 frames
+  // a second (a third of 15 fps, some more where a hand stirs), and still no sign.
+  const Stream& idle = streams().at("idle/s04/c04/in_view");
+  const auto calm = spot_wanted(idle, rest);
+  EXPECT_TRUE(calm.found.empty());
+  EXPECT_LT(calm.t_ms.size(), idle.frames.size() * 6 / 10) << "rest is not sampled at the rest rate";
+  EXPECT_GT(calm.t_ms.size(), idle.frames.size() / 5);
+  // A sign between rests: every frame while it is made, so it is found where every frame finds it.
+  for (const char* name : {"window/s01/c01", "window/s04/c09"}) {
+    SCOPED_TRACE(name);
+    const Stream& s = streams().at(name);
+    const auto w = spot_wanted(s, rest);
+    std::vector<Segment> found, all;
+    one_sign(w.found, found);
+    one_sign(spot(s), all);
+    if (HasFatalFailure()) return;
+    EXPECT_NEAR(found[0].start_ms, all[0].start_ms, 250);
+    EXPECT_NEAR(found[0].motion_end_ms, all[0].motion_end_ms, 70);
+    EXPECT_NEAR(found[0].decided_ms, all[0].decided_ms, 70);  // its end, and so the live latency, unchanged
+    for (size_t i = 1; i < w.t_ms.size(); ++i) {
+      if (w.t_ms[i] > found[0].start_ms + 200 && w.t_ms[i] <= found[0].decided_ms) {
+        ASSERT_LT(w.t_ms[i] - w.t_ms[i - 1], 100) << "a frame skipped inside the sign at " << w.t_ms[i];
+      }
+    }
+  }
+  // rest_fps 0 (the default): every frame.
+  EXPECT_EQ(spot_wanted(idle, {}).t_ms.size(), idle.frames.size());
+}
+
 TEST(Spotter, AStillPictureIsNotASign) {
   // One frame of a person with both hands up, repeated for 5 s: hands in view, no motion.
   const Stream& s = streams().at("window/s01/c01");
