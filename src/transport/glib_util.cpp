@@ -1,5 +1,7 @@
 #include "transport/glib_util.h"
 
+#include <gio/gio.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -19,6 +21,41 @@ void post_to_main(std::function<void()> fn) {
         return G_SOURCE_REMOVE;
       },
       heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+}
+
+namespace {
+
+struct ThreadTask {
+  std::function<void()> work, done;
+};
+
+void run_logged(std::function<void()>& fn, const char* what) {
+  std::function<void()> local = std::move(fn);  // destroyed here, on the thread that ran it
+  try {
+    if (local) local();
+  } catch (const std::exception& error) {
+    log_line("main", std::string(what) + " failed: " + error.what());
+  }
+}
+
+}  // namespace
+
+void run_in_thread(std::function<void()> work, std::function<void()> done) {
+  // The task is created here (the main loop), so its callback runs on the main loop.
+  GTask* task = g_task_new(
+      nullptr, nullptr,
+      [](GObject*, GAsyncResult* result, gpointer) {
+        auto* data = static_cast<ThreadTask*>(g_task_get_task_data(G_TASK(result)));
+        run_logged(data->done, "task after thread work");
+      },
+      nullptr);
+  g_task_set_task_data(task, new ThreadTask{std::move(work), std::move(done)},
+                       [](gpointer data) { delete static_cast<ThreadTask*>(data); });  // both already empty
+  g_task_run_in_thread(task, [](GTask* self, gpointer, gpointer data, GCancellable*) {
+    run_logged(static_cast<ThreadTask*>(data)->work, "thread work");
+    g_task_return_boolean(self, TRUE);
+  });
+  g_object_unref(task);
 }
 
 double now_ms() { return static_cast<double>(g_get_real_time()) / 1000.0; }

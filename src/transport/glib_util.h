@@ -39,6 +39,11 @@ using GCharPtr = std::unique_ptr<gchar, GFree>;
 // moved into the closure; exceptions it throws are caught and logged.
 void post_to_main(std::function<void()> fn);
 
+// Runs `work` on GLib's shared thread pool (a GTask), then `done` on the default main context. Both
+// functions are destroyed where they ran; exceptions are caught and logged. For blocking work (file
+// I/O, starting a process) that must not stall the main loop and is not the CPU workers' business.
+void run_in_thread(std::function<void()> work, std::function<void()> done);
+
 // Milliseconds since the Unix epoch, as a double (the server clock of the protocol).
 double now_ms();
 

@@ -237,6 +237,7 @@ void Server::on_signal() {
 void Server::begin_drain() {
   draining_ = true;
   drain_started_ms_ = now_ms();
+  if (upload_api_ != nullptr) upload_api_->drain();  // new uploads refused; those in hand finish
   size_t busy = 0;
   auto sessions = sessions_;  // drain() may close a session, which erases it from sessions_
   for (auto& [id, session] : sessions) {
@@ -250,7 +251,8 @@ void Server::begin_drain() {
 
 void Server::check_drain() {
   const double elapsed_ms = now_ms() - drain_started_ms_;
-  if (!sessions_.empty() && elapsed_ms < config_.drain_seconds * 1000.0) return;
+  const bool uploads = upload_api_ != nullptr && upload_api_->busy();  // received, stored or recognised
+  if ((!sessions_.empty() || uploads) && elapsed_ms < config_.drain_seconds * 1000.0) return;
   // The last close handshakes carry the pages' final messages: give them a moment.
   constexpr double kCloseGraceMs = 2000;
   if (sessions_.empty() && WebSocket::open_count() > 0 && elapsed_ms < config_.drain_seconds * 1000.0 + kCloseGraceMs) {
@@ -263,6 +265,7 @@ void Server::check_drain() {
       session->send_error("server_draining", "the server is restarting now: the sequence in progress is lost", true);
     }
   }
+  if (uploads) log_line("serve", "drain time is up: the uploads still being received or recognised are dropped");
   log_line("serve", "drained in " + std::to_string(static_cast<int>(elapsed_ms)) + " ms");
   stop_loop();
 }
