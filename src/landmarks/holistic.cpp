@@ -60,12 +60,12 @@ void HolisticTrack::reset() {
 FrameLandmarks HolisticTrack::process(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
                                       StageTimes* times) {
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return process_at(runtimes, rgb, width, height, std::chrono::duration_cast<std::chrono::microseconds>(now).count(),
-                    times);
+  return process_at(runtimes, rgb, width, height,
+                    std::chrono::duration_cast<std::chrono::microseconds>(now).count(), times);
 }
 
-FrameLandmarks HolisticTrack::process_at(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
-                                         int64_t timestamp_us, StageTimes* times) {
+FrameLandmarks HolisticTrack::process_at(HolisticRuntimes& runtimes, const uint8_t* rgb, int width,
+                                         int height, int64_t timestamp_us, StageTimes* times) {
   if (rgb == nullptr || width <= 0 || height <= 0)
     throw std::invalid_argument("HolisticTrack: empty image");
   const auto start = std::chrono::steady_clock::now();
@@ -76,7 +76,8 @@ FrameLandmarks HolisticTrack::process_at(HolisticRuntimes& runtimes, const uint8
     size_ = image;
   }
   FrameLandmarks out;
-  const auto pose = pose_.process(runtimes.pose_detection, runtimes.pose_landmark, rgb, image, timestamp_us, times);
+  const auto pose =
+      pose_.process(runtimes.pose_detection, runtimes.pose_landmark, rgb, image, timestamp_us, times);
   if (pose) {
     out.pose = true;
     for (int i = 0; i < mp::kPoseLandmarks; ++i) {

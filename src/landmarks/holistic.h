@@ -7,9 +7,9 @@
 //
 // or, for one stream on one thread (tools, tests): HolisticTracker tracker(models); tracker.process(...).
 //
-// Why the split: the runtimes (XNNPACK runtime, packed weights, activation buffers: ~36 MB for the
+// Why the split: the runtimes (XNNPACK runtime, packed weights, activation buffers: ~60 MB for the
 // four full models) are the memory; the state of a stream (ROIs, smoothing filters, last hands) is a
-// few hundred bytes. Only as many streams as there are threads can run a model at once, so the server
+// few kilobytes. Only as many streams as there are threads can run a model at once, so the server
 // keeps one runtime set per worker thread (pipeline/landmark_runtimes.h) and lends it to whichever
 // session's frame that worker runs. Runtimes keep nothing from one run to the next that the result
 // depends on (every input is written in full, every output read back), so which set a frame runs on
@@ -97,7 +97,7 @@ class HolisticTrack {
 };
 
 // One stream with its own runtime set: for a tool or test that runs one stream on one thread. A
-// server session must not hold one (that is ~36 MB a session): it holds a HolisticTrack. Thread: one
+// server session must not hold one (that is ~60 MB a session): it holds a HolisticTrack. Thread: one
 // at a time.
 class HolisticTracker {
  public:

@@ -1,5 +1,5 @@
 // The landmark runtimes of a worker thread: one landmarks::HolisticRuntimes per WorkerContext, lent
-// to whichever session's frame that worker runs, instead of one set per session (~36 MB each: 16
+// to whichever session's frame that worker runs, instead of one set per session (~60 MB each: 16
 // streaming sessions held 1.2 GB, though only `--workers` threads can run a model at once).
 //
 // Why in the WorkerContext (WorkerLocals) rather than, say, a vector of sets indexed by worker and
@@ -28,7 +28,7 @@ namespace sueo {
 // The runtimes of `context`'s thread for `models`: built on first use, rebuilt (the old set freed)
 // when `models` is another HolisticModels object than the one they were built for (landmark models
 // swapped). Throws std::runtime_error on XNNPACK failure.
-landmarks::HolisticRuntimes& worker_landmark_runtimes(frames::WorkerContext& context,
-                                                      const std::shared_ptr<const landmarks::HolisticModels>& models);
+landmarks::HolisticRuntimes& worker_landmark_runtimes(
+    frames::WorkerContext& context, const std::shared_ptr<const landmarks::HolisticModels>& models);
 
 }  // namespace sueo

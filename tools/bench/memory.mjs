@@ -57,6 +57,11 @@ async function perSession(args, server, n) {
     // not cost speed.
     landmarks_ms_p50: r.stages_ms?.landmarks ?? null,
     server_cpu_per_stream: r.server_cpu_per_stream ?? null,
+    // Why a run is not ok (a wrong word, a drop, a server error), as the load generator saw it.
+    ...(r.ok ? {} : {
+      not_ok: { words: `${r.words_right}/${r.words_checked}`, frames_dropped: r.frames_dropped, errors: r.errors,
+        problems: r.problems, failures: r.failures },
+    }),
   };
 }
 
@@ -79,7 +84,8 @@ async function main() {
       const r = await runLoadgen(args, server, ['--streams', String(args.roundStreams), '--sequences', '2']);
       rounds.push(await settledRssMb(server.pid));
       console.error(`memory: round ${i + 1}: RSS after ${rounds[i]} MB, settled (ok ${r.ok}` +
-        `${r.ok ? '' : `: ${(r.problems ?? []).concat(r.failures ?? []).join('; ')}`})`);
+        `${r.ok ? '' : `: words ${r.words_right}/${r.words_checked}, errors ${JSON.stringify(r.errors)}, ` +
+          `${(r.problems ?? []).concat(r.failures ?? []).join('; ')}`})`);
     }
     const half = Math.floor(rounds.length / 2);
     out.growth = {

@@ -265,12 +265,14 @@ TEST(HolisticThreads, StreamsTakingTurnsOnOneRuntimeSetMatchEachAlone) {
   std::vector<FrameLandmarks> alone[2], shared[2];
   for (size_t c = 0; c < 2; ++c) {
     HolisticTracker tracker(loaded);
-    for (size_t i = 0; i < frames; ++i) alone[c].push_back(tracker.process_at(frame(c, i), width, height, stamp(i)));
+    for (size_t i = 0; i < frames; ++i)
+      alone[c].push_back(tracker.process_at(frame(c, i), width, height, stamp(i)));
   }
   HolisticRuntimes runtimes(loaded);
   HolisticTrack tracks[2];
   for (size_t i = 0; i < frames; ++i) {
-    for (size_t c = 0; c < 2; ++c) shared[c].push_back(tracks[c].process_at(runtimes, frame(c, i), width, height, stamp(i)));
+    for (size_t c = 0; c < 2; ++c)
+      shared[c].push_back(tracks[c].process_at(runtimes, frame(c, i), width, height, stamp(i)));
   }
   int hands = 0;
   for (size_t c = 0; c < 2; ++c) {
