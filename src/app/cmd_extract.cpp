@@ -8,6 +8,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,9 +28,8 @@ struct Extracted {
   int frames = 0, pose = 0, left = 0, right = 0;
 };
 
-Extracted extract_video(const std::shared_ptr<const landmarks::HolisticModels>& models,
-                        const std::string& video, int every) {
-  landmarks::HolisticTracker tracker(models);  // a fresh track per video
+Extracted extract_video(landmarks::HolisticRuntimes& runtimes, const std::string& video, int every) {
+  landmarks::HolisticTrack track;  // a fresh track per video, on the thread's runtimes
   Extracted e;
   int64_t last_us = 0;
   decode_video(video, every, [&](const VideoFrame& f) {
@@ -37,7 +37,7 @@ Extracted extract_video(const std::shared_ptr<const landmarks::HolisticModels>& 
     // repair a stream without usable PTS.
     const int64_t t_us = f.pts_us > last_us ? f.pts_us : last_us + 1;
     last_us = t_us;
-    const auto lm = tracker.process_at(f.rgb.data(), f.width, f.height, t_us);
+    const auto lm = track.process_at(runtimes, f.rgb.data(), f.width, f.height, t_us);
     e.values.insert(e.values.end(), lm.values.begin(), lm.values.end());
     ++e.frames;
     e.pose += lm.pose;
@@ -47,7 +47,8 @@ Extracted extract_video(const std::shared_ptr<const landmarks::HolisticModels>& 
   return e;
 }
 
-// Runs extract_video on every video with `jobs` threads (videos are independent; the models are shared).
+// Runs extract_video on every video with `jobs` threads (videos are independent; the models are shared,
+// each thread builds one runtime set for all its videos).
 std::vector<Extracted> extract_all(const std::shared_ptr<const landmarks::HolisticModels>& models,
                                    const std::vector<std::string>& videos, int every, int jobs) {
   std::vector<Extracted> results(videos.size());
@@ -55,9 +56,11 @@ std::vector<Extracted> extract_all(const std::shared_ptr<const landmarks::Holist
   std::atomic<size_t> next{0};
   std::mutex log;
   auto work = [&] {
+    std::optional<landmarks::HolisticRuntimes> runtimes;  // built in the try: a failure is the video's error
     for (size_t i; (i = next.fetch_add(1)) < videos.size();) {
       try {
-        results[i] = extract_video(models, videos[i], every);
+        if (!runtimes) runtimes.emplace(models);
+        results[i] = extract_video(*runtimes, videos[i], every);
         const std::lock_guard lock(log);
         std::fprintf(stderr, "%s: %d frames, pose %d, left hand %d, right hand %d\n", videos[i].c_str(),
                      results[i].frames, results[i].pose, results[i].left, results[i].right);

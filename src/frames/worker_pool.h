@@ -4,7 +4,7 @@
 // three sessions keep two cores busy instead of waiting behind a fixed key → thread mapping. Queues are
 // bounded per key: submit() refuses a task when its key already has `max_queue_per_key` waiting, and
 // the caller counts that as an `overloaded` drop. Each worker owns thread-local resources (a
-// JpegDecoder) lent to whichever task it runs.
+// JpegDecoder, the pipeline's landmark runtimes) lent to whichever task it runs.
 // Thread: submit() from any thread; tasks run on the pool's threads; the destructor joins (from the
 // thread that created the pool).
 #pragma once
@@ -16,17 +16,53 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <typeindex>
+#include <typeinfo>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "frames/jpeg.h"
 
 namespace sueo::frames {
 
+// Objects of the layers above frames that a worker keeps from one task to the next, at most one per
+// type (the pipeline's landmark runtimes: pipeline/landmark_runtimes.h). Type-erased so the frames
+// library depends on none of them. Thread: only the worker's own thread (it is part of its
+// WorkerContext), so nothing held here is ever used by two threads at once.
+class WorkerLocals {
+ public:
+  // The T put here, or null.
+  template <class T>
+  T* find() const {
+    for (const auto& [type, value] : items_)
+      if (type == std::type_index(typeid(T))) return static_cast<T*>(value.get());
+    return nullptr;
+  }
+  // Keeps `value` as this worker's T, freeing the one held before; returns it.
+  template <class T>
+  T& put(std::unique_ptr<T> value) {
+    T& kept = *value;
+    std::shared_ptr<void> erased(std::move(value));  // remembers T's deleter
+    for (auto& [type, held] : items_) {
+      if (type == std::type_index(typeid(T))) {
+        held = std::move(erased);
+        return kept;
+      }
+    }
+    items_.emplace_back(std::type_index(typeid(T)), std::move(erased));
+    return kept;
+  }
+
+ private:
+  std::vector<std::pair<std::type_index, std::shared_ptr<void>>> items_;
+};
+
 // What a worker thread owns and lends to the tasks it runs.
 struct WorkerContext {
   int index = 0;
   JpegDecoder jpeg;
+  WorkerLocals locals;
 };
 
 class WorkerPool {

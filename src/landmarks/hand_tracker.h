@@ -2,7 +2,8 @@
 // the pose's wrist, pinky and index points, refined by the hand_recrop model; the ROI from the previous
 // frame's hand landmarks is kept instead while it agrees with the re-crop (hand_tracking.pbtxt); then
 // the hand landmark model in that ROI.
-// Thread: one at a time. The runtimes are passed in so both hands can share them.
+// Thread: one at a time. The runtimes are passed in so both hands, and every stream of a thread, share
+// them (HolisticRuntimes).
 #pragma once
 
 #include <array>

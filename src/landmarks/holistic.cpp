@@ -44,28 +44,30 @@ std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& di
   return m;
 }
 
-HolisticTracker::HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads)
-    : models_(std::move(models)),
-      pose_(models_->pose_detection, models_->pose_landmark, threads),
-      hand_recrop_(models_->hand_recrop, threads),
-      hand_landmark_(models_->hand_landmark, threads) {}
+HolisticRuntimes::HolisticRuntimes(std::shared_ptr<const HolisticModels> m, int threads)
+    : models(std::move(m)),
+      pose_detection(models->pose_detection, threads),
+      pose_landmark(models->pose_landmark, threads),
+      hand_recrop(models->hand_recrop, threads),
+      hand_landmark(models->hand_landmark, threads) {}
 
-void HolisticTracker::reset() {
+void HolisticTrack::reset() {
   pose_.reset();
   left_.reset();
   right_.reset();
 }
 
-FrameLandmarks HolisticTracker::process(const uint8_t* rgb, int width, int height, StageTimes* times) {
+FrameLandmarks HolisticTrack::process(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
+                                      StageTimes* times) {
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return process_at(rgb, width, height, std::chrono::duration_cast<std::chrono::microseconds>(now).count(),
-                    times);
+  return process_at(runtimes, rgb, width, height,
+                    std::chrono::duration_cast<std::chrono::microseconds>(now).count(), times);
 }
 
-FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
-                                           StageTimes* times) {
+FrameLandmarks HolisticTrack::process_at(HolisticRuntimes& runtimes, const uint8_t* rgb, int width,
+                                         int height, int64_t timestamp_us, StageTimes* times) {
   if (rgb == nullptr || width <= 0 || height <= 0)
-    throw std::invalid_argument("HolisticTracker: empty image");
+    throw std::invalid_argument("HolisticTrack: empty image");
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = times ? thread_cpu_ms() : 0.0;
   const ImageSize image{width, height};
@@ -74,7 +76,8 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
     size_ = image;
   }
   FrameLandmarks out;
-  const auto pose = pose_.process(rgb, image, timestamp_us, times);
+  const auto pose =
+      pose_.process(runtimes.pose_detection, runtimes.pose_landmark, rgb, image, timestamp_us, times);
   if (pose) {
     out.pose = true;
     for (int i = 0; i < mp::kPoseLandmarks; ++i) {
@@ -85,12 +88,12 @@ FrameLandmarks HolisticTracker::process_at(const uint8_t* rgb, int width, int he
       out.values[4 * i + 3] = lm.visibility;
     }
     // hand_landmarks_left_and_right_cpu.pbtxt
-    const bool track = models_->options.track_hands;
+    const bool track = runtimes.models->options.track_hands;
     const auto left =
-        left_.process(hand_recrop_, hand_landmark_, rgb, image,
+        left_.process(runtimes.hand_recrop, runtimes.hand_landmark, rgb, image,
                       hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), track, times);
     const auto right =
-        right_.process(hand_recrop_, hand_landmark_, rgb, image,
+        right_.process(runtimes.hand_recrop, runtimes.hand_landmark, rgb, image,
                        hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), track, times);
     if (left) {
       out.left_hand = true;

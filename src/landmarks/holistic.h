@@ -1,8 +1,19 @@
 // MediaPipe Holistic (pose + both hands; no face) as plain code: the public API of the landmarks area.
 //
 //   auto models = HolisticModels::load("models");      // once per process, shared by all threads
-//   HolisticTracker tracker(models);                    // one per stream (session)
-//   FrameLandmarks f = tracker.process(rgb, w, h);      // each frame, in order
+//   HolisticRuntimes runtimes(models);                  // one per thread that runs the models
+//   HolisticTrack track;                                // one per stream (session)
+//   FrameLandmarks f = track.process(runtimes, rgb, w, h);  // each frame, in order
+//
+// or, for one stream on one thread (tools, tests): HolisticTracker tracker(models); tracker.process(...).
+//
+// Why the split: the runtimes (XNNPACK runtime, packed weights, activation buffers: ~60 MB for the
+// four full models) are the memory; the state of a stream (ROIs, smoothing filters, last hands) is a
+// few kilobytes. Only as many streams as there are threads can run a model at once, so the server
+// keeps one runtime set per worker thread (pipeline/landmark_runtimes.h) and lends it to whichever
+// session's frame that worker runs. Runtimes keep nothing from one run to the next that the result
+// depends on (every input is written in full, every output read back), so which set a frame runs on
+// does not change its landmarks by a bit.
 //
 // Output layout (the KSL datasets' and most KSL projects' 258 values): [0:132] pose 33 × (x, y, z,
 // visibility), [132:195] left hand 21 × (x, y, z), [195:258] right hand 21 × (x, y, z); x, y
@@ -50,31 +61,61 @@ struct FrameLandmarks {
   bool pose = false, left_hand = false, right_hand = false;
 };
 
-// Per-stream tracking state plus its own XNNPACK runtimes. Thread: one at a time.
-class HolisticTracker {
- public:
+// The four models' XNNPACK runtimes, lent to one stream's track per call.
+// Thread: one at a time — a set is the thread's own (a server worker's, a tool's); two threads must
+// never run on the same set. The models it was built for are kept alive by it.
+struct HolisticRuntimes {
   // `threads`: XNNPACK threads inside each model run; 1 (no pool) when the server already runs one
-  // session per core, 2 to cut one stream's latency on an otherwise idle machine.
-  explicit HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads = 1);
+  // session per core, 2 to cut one stream's latency on an otherwise idle machine. Throws
+  // std::runtime_error on XNNPACK failure.
+  explicit HolisticRuntimes(std::shared_ptr<const HolisticModels> models, int threads = 1);
 
+  std::shared_ptr<const HolisticModels> models;
+  Runtime pose_detection, pose_landmark, hand_recrop, hand_landmark;
+};
+
+// One stream's tracking state, no runtimes. Thread: one at a time (a session's strand), with the
+// calling thread's own HolisticRuntimes.
+class HolisticTrack {
+ public:
   // `rgb`: width × height × 3 bytes, rows packed. Frames must come in time order; `timestamp_us`
   // (strictly increasing) is the frame's time, which MediaPipe's ROI smoothing depends on. Without it
-  // the time of the call is used.
-  FrameLandmarks process(const uint8_t* rgb, int width, int height, StageTimes* times = nullptr);
-  FrameLandmarks process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
-                            StageTimes* times = nullptr);
+  // the time of the call is used. The options (HolisticOptions) are those of `runtimes.models`.
+  FrameLandmarks process(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
+                         StageTimes* times = nullptr);
+  FrameLandmarks process_at(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
+                            int64_t timestamp_us, StageTimes* times = nullptr);
   // Forget the tracked pose and hands (a new sequence, or a cut in the video). Also done by
   // process_at when the frame size changes (a rotated tablet): the ROIs, kept normalised to the old
   // size, would point at the wrong place.
   void reset();
 
  private:
-  std::shared_ptr<const HolisticModels> models_;
   PoseTracker pose_;
-  Runtime hand_recrop_;
-  Runtime hand_landmark_;
   HandTracker left_, right_;
   ImageSize size_;  // of the last frame
+};
+
+// One stream with its own runtime set: for a tool or test that runs one stream on one thread. A
+// server session must not hold one (that is ~60 MB a session): it holds a HolisticTrack. Thread: one
+// at a time.
+class HolisticTracker {
+ public:
+  explicit HolisticTracker(std::shared_ptr<const HolisticModels> models, int threads = 1)
+      : runtimes_(std::move(models), threads) {}
+
+  FrameLandmarks process(const uint8_t* rgb, int width, int height, StageTimes* times = nullptr) {
+    return track_.process(runtimes_, rgb, width, height, times);
+  }
+  FrameLandmarks process_at(const uint8_t* rgb, int width, int height, int64_t timestamp_us,
+                            StageTimes* times = nullptr) {
+    return track_.process_at(runtimes_, rgb, width, height, timestamp_us, times);
+  }
+  void reset() { track_.reset(); }
+
+ private:
+  HolisticRuntimes runtimes_;
+  HolisticTrack track_;
 };
 
 }  // namespace sueo::landmarks

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <vector>
 
+#include "landmarks/anchors.h"
 #include "landmarks/detection.h"
 #include "landmarks/holistic_constants.h"
 
@@ -18,6 +20,12 @@ double ms_since(Clock::time_point start) {
 }
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// The detector's anchors depend only on MediaPipe's constants: computed once, shared by every stream.
+const std::vector<Anchor>& pose_anchors() {
+  static const std::vector<Anchor> anchors = ssd_anchors(mp::pose_detection_anchor_options());
+  return anchors;
+}
 
 std::span<float> input_span(Runtime& rt) { return {rt.input(0), rt.model().inputs()[0].elements()}; }
 
@@ -50,12 +58,8 @@ void refine_from_heatmap(std::array<Landmark, mp::kPoseModelLandmarks>& lms, con
 
 }  // namespace
 
-PoseTracker::PoseTracker(std::shared_ptr<const Model> detection, std::shared_ptr<const Model> landmarks,
-                         int threads)
-    : detection_(std::move(detection), threads),
-      landmarks_(std::move(landmarks), threads),
-      anchors_(ssd_anchors(mp::pose_detection_anchor_options())),
-      aux_filter_(mp::kPoseAuxFilter.frequency, mp::kPoseAuxFilter.min_cutoff, mp::kPoseAuxFilter.beta,
+PoseTracker::PoseTracker()
+    : aux_filter_(mp::kPoseAuxFilter.frequency, mp::kPoseAuxFilter.min_cutoff, mp::kPoseAuxFilter.beta,
                   mp::kPoseAuxFilter.derivate_cutoff) {}
 
 void PoseTracker::reset() {
@@ -63,12 +67,12 @@ void PoseTracker::reset() {
   aux_filter_.reset();
 }
 
-std::optional<NormRect> PoseTracker::detect(const uint8_t* rgb, ImageSize image) {
-  const Letterbox pad = crop_to_tensor(rgb, image, nullptr, mp::kPoseDetectionCrop, input_span(detection_));
-  detection_.run();
+std::optional<NormRect> PoseTracker::detect(Runtime& detection, const uint8_t* rgb, ImageSize image) {
+  const Letterbox pad = crop_to_tensor(rgb, image, nullptr, mp::kPoseDetectionCrop, input_span(detection));
+  detection.run();
   const auto decode = mp::pose_detection_decode_options();
   auto detections = weighted_nms(
-      decode_detections(detection_.output(0), detection_.output(1), anchors_, decode), mp::kPoseNmsIou);
+      decode_detections(detection.output(0), detection.output(1), pose_anchors(), decode), mp::kPoseNmsIou);
   if (detections.empty()) return std::nullopt;
   // pose_landmark_cpu.pbtxt keeps only the first (best) detection.
   const Detection best = remove_letterbox(detections.front(), pad);
@@ -76,30 +80,30 @@ std::optional<NormRect> PoseTracker::detect(const uint8_t* rgb, ImageSize image)
   return transform_rect(raw, mp::kPoseRoiTransform, image);
 }
 
-std::optional<std::array<Landmark, 39>> PoseTracker::landmarks_in(const uint8_t* rgb, ImageSize image,
-                                                                  const NormRect& roi) {
-  const Letterbox pad = crop_to_tensor(rgb, image, &roi, mp::kPoseLandmarkCrop, input_span(landmarks_));
-  landmarks_.run();
-  if (!(landmarks_.output(1)[0] > mp::kPosePresenceThreshold)) return std::nullopt;
-  const float* raw = landmarks_.output(0);
+std::optional<std::array<Landmark, 39>> PoseTracker::landmarks_in(Runtime& landmarks, const uint8_t* rgb,
+                                                                  ImageSize image, const NormRect& roi) {
+  const Letterbox pad = crop_to_tensor(rgb, image, &roi, mp::kPoseLandmarkCrop, input_span(landmarks));
+  landmarks.run();
+  if (!(landmarks.output(1)[0] > mp::kPosePresenceThreshold)) return std::nullopt;
+  const float* raw = landmarks.output(0);
   std::array<Landmark, mp::kPoseModelLandmarks> lms;
   for (int i = 0; i < mp::kPoseModelLandmarks; ++i) {
     const float* v = raw + i * 5;
     lms[i] = {v[0] / mp::kPoseInputSize, v[1] / mp::kPoseInputSize, v[2] / mp::kPoseInputSize, sigmoid(v[3]),
               sigmoid(v[4])};
   }
-  const auto& heatmap_shape = landmarks_.model().outputs()[2].shape;  // {1, 64, 64, 39}
-  refine_from_heatmap(lms, landmarks_.output(2), heatmap_shape[1], heatmap_shape[2]);
+  const auto& heatmap_shape = landmarks.model().outputs()[2].shape;  // {1, 64, 64, 39}
+  refine_from_heatmap(lms, landmarks.output(2), heatmap_shape[1], heatmap_shape[2]);
   for (auto& lm : lms) lm = project_from_roi(remove_letterbox(lm, pad), roi);
   return lms;
 }
 
-std::optional<PoseLandmarks> PoseTracker::process(const uint8_t* rgb, ImageSize image, int64_t timestamp_us,
-                                                  StageTimes* times) {
+std::optional<PoseLandmarks> PoseTracker::process(Runtime& detection, Runtime& landmarks, const uint8_t* rgb,
+                                                  ImageSize image, int64_t timestamp_us, StageTimes* times) {
   auto start = Clock::now();
   std::optional<NormRect> roi = next_roi_;
   if (!roi) {
-    roi = detect(rgb, image);
+    roi = detect(detection, rgb, image);
     if (times) {
       times->pose_detection_ms += ms_since(start);
       times->pose_detected = true;
@@ -110,7 +114,7 @@ std::optional<PoseLandmarks> PoseTracker::process(const uint8_t* rgb, ImageSize 
     }
   }
   start = Clock::now();
-  auto all = landmarks_in(rgb, image, *roi);
+  auto all = landmarks_in(landmarks, rgb, image, *roi);
   if (!all) {
     // A lost pose: the next frame detects again and its smoothing starts afresh, as in MediaPipe (the
     // golden clip with black frames fails if the filter keeps its state across the gap).

@@ -7,6 +7,7 @@
 
 #include "frames/sequence_stats.h"
 #include "metrics.h"
+#include "pipeline/landmark_runtimes.h"
 
 namespace sueo {
 namespace {
@@ -78,7 +79,6 @@ nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::
 Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks, int landmark_every,
                        std::shared_ptr<const TeachingHooks> teaching)
     : models_(std::move(models)),
-      tracker_(models_->landmarks),
       teaching_(std::move(teaching)),
       reader_(make_reader()),
       sinks_(std::move(sinks)),
@@ -121,7 +121,7 @@ void Recognizer::on_sequence_start(const SequenceStart& start) {
   last_frame_ = nullptr;
 }
 
-void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
+void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext& context) {
   // --landmark-every, then the spotter's rest rate (--rest-fps): skipped frames were received and
   // decoded, but no landmarks are found for them and the spotter never sees them.
   if (frame.index % static_cast<uint32_t>(landmark_every_) != 0 || !reader_.spotter().wants(frame.capture_ms)) {
@@ -135,7 +135,8 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext&) {
   if (timestamp_us <= last_timestamp_us_) timestamp_us = last_timestamp_us_ + 1;
   last_timestamp_us_ = timestamp_us;
   const landmarks::FrameLandmarks found =
-      tracker_.process_at(frame.image->rgb.data(), frame.image->width, frame.image->height, timestamp_us);
+      tracker_.process_at(worker_landmark_runtimes(context, models_->landmarks), frame.image->rgb.data(),
+                          frame.image->width, frame.image->height, timestamp_us);
   const double landmarks_ms = wall_ms() - started;
   static Histogram& landmark_seconds = Metrics::global().histogram("stage_seconds.landmarks");  // /metrics
   landmark_seconds.observe(landmarks_ms / 1000.0);

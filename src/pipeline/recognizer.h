@@ -96,7 +96,7 @@ class Recognizer : public FrameConsumer {
   nlohmann::json window_result(const frames::SequenceStats& stats);
 
   std::shared_ptr<const RecognitionModels> models_;
-  landmarks::HolisticTracker tracker_;
+  landmarks::HolisticTrack tracker_;  // this stream's state; the runtimes are the worker's
   std::shared_ptr<const TeachingHooks> teaching_;
   SignReader reader_;
   RecognizerSinks sinks_;

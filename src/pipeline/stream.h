@@ -61,8 +61,9 @@ class FrameStream {
   explicit FrameStream(std::unique_ptr<FrameConsumer> consumer = nullptr, int64_t max_pixels = 4096LL * 4096);
 
   // Builds its consumer with `make_consumer` when the first sequence starts, on the worker, so a client
-  // that connects and never streams costs no landmark runtimes and no classifier (a Recognizer is
-  // ~43 MB). `make_consumer` may return nullptr (no consumer).
+  // that connects and never streams costs no recognizer (its tracking state and classifier: a streaming
+  // session is ~4.5 MB in all; the landmark runtimes are the workers', pipeline/landmark_runtimes.h).
+  // `make_consumer` may return nullptr (no consumer).
   using ConsumerMaker = std::function<std::unique_ptr<FrameConsumer>()>;
   explicit FrameStream(ConsumerMaker make_consumer, int64_t max_pixels = 4096LL * 4096);
 

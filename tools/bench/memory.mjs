@@ -2,26 +2,28 @@
 // Server memory (issue 10 item 5), measured on the real `sueo serve` driven by build/sueo-loadgen
 // (webrtcbin pages streaming real clips), resident set size from /proc/<pid>/status:
 //   - recognition server: RSS per idle session (sessions open, DataChannel up, nothing sent) and per
-//     streaming session, over the RSS before they opened;
+//     streaming session, over the RSS before they opened, for each count in --sessions (1, 4 and 16 by
+//     default: the landmark runtimes belong to the --workers threads, not to the sessions, so the cost
+//     per session falls as sessions are added);
 //   - transport only (no model): the same with --transport-sessions sessions (16 by default);
 //   - growth: --rounds rounds of --round-streams sessions opened, streamed, closed; RSS after each round
 //     once the server has given closed sessions' memory back (a leak shows as a steady climb, not the
 //     first rounds' allocator warm-up).
 // Prints a table; the last line is JSON.
 //
-//   tools/bench/memory [--sessions 4] [--transport-sessions 16] [--rounds 10] [--round-streams 4]
-//                      [--server-args "..."]
+//   tools/bench/memory [--sessions 1,4,16] [--transport-sessions 16] [--rounds 10] [--round-streams 4]
+//                      [--server-args "..."]   (--transport-sessions 0 / --rounds 0: skip that part)
 import { readFileSync } from 'node:fs';
 import { parseFlags, round } from './common.mjs';
 import { loadavg, runLoadgen, startSueo } from './pinned.mjs';
 
-const USAGE = 'usage: tools/bench/memory [--sessions 4] [--transport-sessions 16] [--rounds 10] [--round-streams 4] ' +
+const USAGE = 'usage: tools/bench/memory [--sessions 1,4,16] [--transport-sessions 16] [--rounds 10] [--round-streams 4] ' +
   '[--server-args "..."] [--server-cpu 0] [--loadgen-cpu 1]';
 
 function parseArgs(argv) {
-  const a = { sessions: 4, transportSessions: 16, rounds: 10, roundStreams: 4, serverArgs: [], serverCpu: '0', loadgenCpu: '1', clips: null };
+  const a = { sessions: [1, 4, 16], transportSessions: 16, rounds: 10, roundStreams: 4, serverArgs: [], serverCpu: '0', loadgenCpu: '1', clips: null };
   parseFlags(argv, {
-    '--sessions': (v) => { a.sessions = Number(v); },
+    '--sessions': (v) => { a.sessions = v.split(',').map(Number); },
     '--transport-sessions': (v) => { a.transportSessions = Number(v); },
     '--rounds': (v) => { a.rounds = Number(v); },
     '--round-streams': (v) => { a.roundStreams = Number(v); },
@@ -51,24 +53,39 @@ async function perSession(args, server, n) {
     idle_mb_per_session: round((m.idle - before) / n, 2),
     streaming_mb_per_session: round((m.streaming - before) / n, 2),
     after_close_mb: round(m.after_settled - before, 2),
+    // Time per landmarked frame on the worker (median) and server CPU: shared per-worker runtimes must
+    // not cost speed.
+    landmarks_ms_p50: r.stages_ms?.landmarks ?? null,
+    server_cpu_per_stream: r.server_cpu_per_stream ?? null,
+    // Why a run is not ok (a wrong word, a drop, a server error), as the load generator saw it.
+    ...(r.ok ? {} : {
+      not_ok: { words: `${r.words_right}/${r.words_checked}`, frames_dropped: r.frames_dropped, errors: r.errors,
+        problems: r.problems, failures: r.failures },
+    }),
   };
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const before = loadavg();
-  const out = { bench: 'memory', loadavg_before: before };
+  const out = { bench: 'memory', loadavg_before: before, recognition: [] };
 
   let server = await startSueo(args, args.serverArgs);
   try {
     await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);  // first-use allocations
-    out.recognition = await perSession(args, server, args.sessions);
+    for (const n of args.sessions) {
+      const r = await perSession(args, server, n);
+      r.loadavg = loadavg();
+      out.recognition.push(r);
+      console.error(`memory: ${n} sessions: ${r.streaming_mb_per_session} MB per streaming session (load ${r.loadavg})`);
+    }
     const rounds = [];
     for (let i = 0; i < args.rounds; i++) {
       const r = await runLoadgen(args, server, ['--streams', String(args.roundStreams), '--sequences', '2']);
       rounds.push(await settledRssMb(server.pid));
       console.error(`memory: round ${i + 1}: RSS after ${rounds[i]} MB, settled (ok ${r.ok}` +
-        `${r.ok ? '' : `: ${(r.problems ?? []).concat(r.failures ?? []).join('; ')}`})`);
+        `${r.ok ? '' : `: words ${r.words_right}/${r.words_checked}, errors ${JSON.stringify(r.errors)}, ` +
+          `${(r.problems ?? []).concat(r.failures ?? []).join('; ')}`})`);
     }
     const half = Math.floor(rounds.length / 2);
     out.growth = {
@@ -80,26 +97,37 @@ async function main() {
     await server.stop();
   }
 
-  server = await startSueo(args, ['--model', '']);
-  try {
-    await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);
-    out.transport = await perSession(args, server, args.transportSessions);
-  } finally {
-    await server.stop();
+  if (args.transportSessions > 0) {
+    server = await startSueo(args, ['--model', '']);
+    try {
+      await runLoadgen(args, server, ['--streams', '1', '--sequences', '1']);
+      out.transport = await perSession(args, server, args.transportSessions);
+      out.transport.loadavg = loadavg();
+    } finally {
+      await server.stop();
+    }
   }
   out.loadavg_after = loadavg();
 
-  const r = out.recognition;
-  const t = out.transport;
-  console.log(`server RSS (MB)                             recognition (${r.sessions} sessions)   transport only (${t.sessions})`);
-  console.log(`before the sessions                         ${String(r.rss_mb.before).padStart(12)}   ${String(t.rss_mb.before).padStart(12)}`);
-  console.log(`all open, idle                              ${String(r.rss_mb.idle).padStart(12)}   ${String(t.rss_mb.idle).padStart(12)}`);
-  console.log(`all streaming                               ${String(r.rss_mb.streaming).padStart(12)}   ${String(t.rss_mb.streaming).padStart(12)}`);
-  console.log(`after they closed (settled, 4 s)            ${String(r.rss_mb.after_settled).padStart(12)}   ${String(t.rss_mb.after_settled).padStart(12)}`);
-  console.log(`per idle session                            ${String(r.idle_mb_per_session).padStart(12)}   ${String(t.idle_mb_per_session).padStart(12)}`);
-  console.log(`per streaming session                       ${String(r.streaming_mb_per_session).padStart(12)}   ${String(t.streaming_mb_per_session).padStart(12)}`);
-  console.log(`growth: RSS after each of ${out.growth.rounds} rounds of ${out.growth.streams_per_round} sessions: ${out.growth.rss_after_mb.join(' ')}`);
-  console.log(`        MB per round over the second half: ${out.growth.mb_per_round_second_half}`);
+  const columns = out.recognition.map((r) => `recognition (${r.sessions})`);
+  if (out.transport) columns.push(`transport only (${out.transport.sessions})`);
+  const all = out.transport ? [...out.recognition, out.transport] : out.recognition;
+  const line = (label, get) => console.log(label.padEnd(36) + all.map((r, i) => String(get(r)).padStart(columns[i].length + 3)).join(''));
+  console.log('server RSS (MB)'.padEnd(36) + columns.map((c) => c.padStart(c.length + 3)).join(''));
+  line('before the sessions', (r) => r.rss_mb.before);
+  line('all open, idle', (r) => r.rss_mb.idle);
+  line('all streaming', (r) => r.rss_mb.streaming);
+  line('after they closed (settled, 4 s)', (r) => r.rss_mb.after_settled);
+  line('per idle session', (r) => r.idle_mb_per_session);
+  line('per streaming session', (r) => r.streaming_mb_per_session);
+  line('every answer right', (r) => r.ok);
+  line('landmarks ms per frame (median)', (r) => r.landmarks_ms_p50);
+  line('server CPU per stream (of a core)', (r) => r.server_cpu_per_stream);
+  line('load average after (1 min)', (r) => r.loadavg.split(' ')[0]);
+  if (out.growth.rounds > 0) {
+    console.log(`growth: RSS after each of ${out.growth.rounds} rounds of ${out.growth.streams_per_round} sessions: ${out.growth.rss_after_mb.join(' ')}`);
+    console.log(`        MB per round over the second half: ${out.growth.mb_per_round_second_half}`);
+  }
   console.log(`load average before: ${out.loadavg_before}; after: ${out.loadavg_after}`);
   console.log(JSON.stringify(out));
 }

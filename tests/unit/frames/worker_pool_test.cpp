@@ -6,7 +6,9 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "metrics.h"
 #include "test_util.h"
@@ -194,6 +196,31 @@ TEST(WorkerPool, EachWorkerLendsItsOwnDecoder) {
     EXPECT_EQ(it->second, decoders[i]) << "worker " << workers[i] << " lent two decoders";
   }
   if (by_worker.size() == 2) EXPECT_NE(by_worker[0], by_worker[1]);
+}
+
+// What a layer above frames keeps per worker (the landmark runtimes): one per type, replaced (the old
+// one freed) by put, found again by the tasks that follow.
+TEST(WorkerLocals, KeepsOnePerTypeAndFreesWhatIsReplaced) {
+  struct Counted {
+    explicit Counted(int* alive) : alive_(alive) { ++*alive_; }
+    ~Counted() { --*alive_; }
+    int* alive_;
+  };
+  int alive = 0;
+  {
+    WorkerLocals locals;
+    EXPECT_EQ(locals.find<Counted>(), nullptr);
+    Counted& first = locals.put(std::make_unique<Counted>(&alive));
+    EXPECT_EQ(locals.find<Counted>(), &first);
+    EXPECT_EQ(locals.find<std::string>(), nullptr);  // another type has its own place
+    locals.put(std::make_unique<std::string>("kept"));
+    Counted& second = locals.put(std::make_unique<Counted>(&alive));
+    EXPECT_EQ(alive, 1);  // the first was freed
+    EXPECT_EQ(locals.find<Counted>(), &second);
+    ASSERT_NE(locals.find<std::string>(), nullptr);
+    EXPECT_EQ(*locals.find<std::string>(), "kept");
+  }
+  EXPECT_EQ(alive, 0);  // freed with the worker's context
 }
 
 TEST(WorkerPool, NeedsAThread) { EXPECT_THROW(WorkerPool(0, 1), std::invalid_argument); }

@@ -243,5 +243,47 @@ TEST(HolisticThreads, StreamsSharingModelsMatchOneAtATime) {
   EXPECT_GT(hands, 0);  // the comparison covered the hand path too
 }
 
+// The server keeps one runtime set per worker thread and lends it to whichever session's frame the
+// worker runs (pipeline/landmark_runtimes.h): two streams of different clips taking turns, frame by
+// frame, on one HolisticRuntimes must each give bit for bit what they give on their own runtimes.
+TEST(HolisticThreads, StreamsTakingTurnsOnOneRuntimeSetMatchEachAlone) {
+  const fs::path models = kRepo / "models";
+  if (!fs::exists(models / "pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
+  const int width = 640, height = 360;
+  const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
+  const std::vector<std::vector<uint8_t>> clips = {
+      decode_frames(kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4", 2),
+      decode_frames(kRepo / "tests/data/clips/c01_hi_s11_f8e48f6c.mp4", 2)};
+  const size_t frames = std::min(clips[0].size(), clips[1].size()) / frame_bytes;
+  ASSERT_GT(frames, 10u);
+  const auto loaded = HolisticModels::load(models.string());
+  auto frame = [&](size_t clip, size_t i) { return clips[clip].data() + i * frame_bytes; };
+  auto stamp = [](size_t i) { return static_cast<int64_t>(66667 * (i + 1)); };
+
+  std::vector<FrameLandmarks> alone[2], shared[2];
+  for (size_t c = 0; c < 2; ++c) {
+    HolisticTracker tracker(loaded);
+    for (size_t i = 0; i < frames; ++i)
+      alone[c].push_back(tracker.process_at(frame(c, i), width, height, stamp(i)));
+  }
+  HolisticRuntimes runtimes(loaded);
+  HolisticTrack tracks[2];
+  for (size_t i = 0; i < frames; ++i) {
+    for (size_t c = 0; c < 2; ++c)
+      shared[c].push_back(tracks[c].process_at(runtimes, frame(c, i), width, height, stamp(i)));
+  }
+  int hands = 0;
+  for (size_t c = 0; c < 2; ++c) {
+    for (size_t i = 0; i < frames; ++i) {
+      EXPECT_EQ(shared[c][i].values, alone[c][i].values) << "clip " << c << " frame " << i;
+      hands += alone[c][i].left_hand + alone[c][i].right_hand;
+    }
+  }
+  EXPECT_GT(hands, 0);  // the comparison covered the hand path too
+  EXPECT_NE(alone[0][frames / 2].values, alone[1][frames / 2].values);  // two different streams
+}
+
 }  // namespace
 }  // namespace sueo::landmarks
