@@ -26,6 +26,7 @@ struct ModelOptions {
   std::string models_dir;  // landmark models (.tflite from models/fetch.sh)
   std::string model;       // the sign classifier (ONNX, docs/model.md); empty: no recognition
   int landmark_every = 1;  // landmarks on every N-th frame
+  double shed_after_ms = 100;  // an overloaded worker thins streams (Recognizer)
   landmarks::HolisticOptions landmarks;
   SpotterSettings spotter;
   DecisionSettings decision;
@@ -52,6 +53,7 @@ std::vector<Option> serve_options(transport::ServeConfig& c, ModelOptions& m, co
       {"--store", "SUEO_STORE", store::default_store_path(), "taught words (SQLite, created when the first word is taught)", set_string(m.store)},
       {"--teach-token", "SUEO_TEACH_TOKEN", "", "token that allows teaching, renaming and deleting words and swapping the model; empty: a random one, printed at start", set_string(m.teach_token)},
       {"--landmark-every", "SUEO_LANDMARK_EVERY", "1", "run the landmarks on every N-th frame of a sequence: 2 (7.5 a second) halves a stream's CPU and keeps the words of clips cut to one sign (src/landmarks/HOLISTIC.md), but the spotter then misses short signs in real streams (docs/spotting.md: held-out windows 17/18 -> 15/18, chained recall 0.944 -> 0.861)", set_int(m.landmark_every, 1, 10, "--landmark-every")},
+      {"--shed-after-ms", "SUEO_SHED_AFTER_MS", "100", "overload: a frame that waited longer than this for a worker is not landmarked (at most every second frame), so an overloaded server thins its streams instead of falling behind and dropping frames (0: never; README \"What one core carries\")", set_double(m.shed_after_ms, 0, 10000, "--shed-after-ms")},
       {"--address", "SUEO_ADDRESS", "", "IP address to listen on; empty: every interface (IPv4 and IPv6)", set_string(c.address)},
       {"--port", "SUEO_PORT", "8443", "HTTPS port; 0 picks a free one", set_int(c.port, 0, 65535, "--port")},
       {"--cert", "SUEO_CERT", certs + "/cert.pem", "TLS certificate (PEM), made by scripts/make-certs.sh", set_string(c.cert_file)},
@@ -169,8 +171,9 @@ void attach_recognition(transport::Server& server, ModelHolder& holder, store::T
   base->current_models = [&holder] { return holder.current(); };
   base->taught = [&teacher] { return teacher.taught(); };
   const int every = options.landmark_every;
+  const double shed_after_ms = options.shed_after_ms;
   server.set_consumer_factory(
-      [&holder, base, every](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
+      [&holder, base, every, shed_after_ms](const transport::ConsumerLink& link) -> std::unique_ptr<FrameConsumer> {
         RecognizerSinks sinks;
         sinks.landmarks = [link](uint32_t seq, uint32_t frame, const landmarks::FrameLandmarks& found, bool signing) {
           if (link.preview_enabled()) link.send(landmarks_message(seq, frame, found, signing));
@@ -179,7 +182,7 @@ void attach_recognition(transport::Server& server, ModelHolder& holder, store::T
         sinks.activity = sinks.word;
         auto hooks = std::make_shared<TeachingHooks>(*base);
         hooks->teach_takes = link.teach_enabled;
-        return std::make_unique<Recognizer>(holder.current(), std::move(sinks), every, std::move(hooks));
+        return std::make_unique<Recognizer>(holder.current(), std::move(sinks), every, std::move(hooks), shed_after_ms);
       },
       holder.current()->describe());
 }

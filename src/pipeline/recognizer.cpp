@@ -77,12 +77,13 @@ nlohmann::json landmarks_message(uint32_t seq, uint32_t frame, const landmarks::
 }
 
 Recognizer::Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks, int landmark_every,
-                       std::shared_ptr<const TeachingHooks> teaching)
+                       std::shared_ptr<const TeachingHooks> teaching, double shed_after_ms)
     : models_(std::move(models)),
       teaching_(std::move(teaching)),
       reader_(make_reader()),
       sinks_(std::move(sinks)),
-      landmark_every_(std::max(1, landmark_every)) {}
+      landmark_every_(std::max(1, landmark_every)),
+      shed_after_ms_(shed_after_ms) {}
 
 SignReader Recognizer::make_reader() const {
   return SignReader(models_->classifier, models_->spotter, models_->decision,
@@ -117,7 +118,8 @@ void Recognizer::on_sequence_start(const SequenceStart& start) {
   landmark_ms_.clear();
   queue_wait_ms_.clear();
   classifier_ms_ = 0;
-  used_ = with_pose_ = with_hands_ = skipped_ = 0;
+  used_ = with_pose_ = with_hands_ = skipped_ = shed_ = 0;
+  shed_last_ = false;
   last_frame_ = nullptr;
 }
 
@@ -129,7 +131,16 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext& cont
     return;
   }
   const double started = wall_ms();
-  queue_wait_ms_.push_back(std::max(0.0, started - frame.complete_ms - frame.decode_ms));
+  const double waited = std::max(0.0, started - frame.complete_ms - frame.decode_ms);
+  if (shed_after_ms_ > 0 && waited > shed_after_ms_ && !shed_last_) {
+    ++skipped_;
+    ++shed_;
+    shed_last_ = true;
+    Metrics::global().add("frames.shed");
+    return;
+  }
+  shed_last_ = false;
+  queue_wait_ms_.push_back(waited);
   // MediaPipe smooths ROIs by time: give it the capture time, kept strictly increasing.
   int64_t timestamp_us = static_cast<int64_t>(frame.capture_ms * 1000.0);
   if (timestamp_us <= last_timestamp_us_) timestamp_us = last_timestamp_us_ + 1;
@@ -228,6 +239,7 @@ nlohmann::json Recognizer::window_result(const frames::SequenceStats& stats) {
   result["frames"] = {{"used", used_},
                       {"dropped", stats.drops.total()},
                       {"skipped", skipped_},
+                      {"shed", shed_},
                       {"with_pose", with_pose_},
                       {"with_hands", with_hands_}};
   result["t_receive"] = stats.t_receive_ms;

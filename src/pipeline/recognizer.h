@@ -80,8 +80,13 @@ class Recognizer : public FrameConsumer {
   // `landmark_every` N > 1 runs the landmarks on every N-th frame of a sequence only (frame index % N
   // == 0), halving (N = 2) the CPU a stream costs; the other frames are still received and decoded, and
   // the result counts them as `skipped`.
+  // `shed_after_ms` > 0 (the server; never offline tools): a frame that waited longer than this for a
+  // worker is not landmarked either, unless the frame before it was shed too — an overloaded server
+  // thins a stream to every second frame (the spotter still works at 7.5 frames a second) instead of
+  // falling further behind until its queue is full and frames are dropped. The result counts these
+  // frames in `skipped` and `shed`.
   Recognizer(std::shared_ptr<const RecognitionModels> models, RecognizerSinks sinks = {}, int landmark_every = 1,
-             std::shared_ptr<const TeachingHooks> teaching = nullptr);
+             std::shared_ptr<const TeachingHooks> teaching = nullptr, double shed_after_ms = 0);
 
   void on_sequence_start(const SequenceStart& start) override;
   void on_frame(const DecodedFrame& frame, frames::WorkerContext& context) override;
@@ -109,7 +114,10 @@ class Recognizer : public FrameConsumer {
   std::vector<double> queue_wait_ms_;
   double classifier_ms_ = 0;
   int landmark_every_ = 1;
+  double shed_after_ms_ = 0;
+  bool shed_last_ = false;  // the previous frame was shed
   int skipped_ = 0;
+  int shed_ = 0;
   int used_ = 0;
   int with_pose_ = 0;
   int with_hands_ = 0;

@@ -31,6 +31,7 @@ constexpr Rule kCounters[] = {
     {"messages.refused.", "sueo_messages_refused_total", "Client messages dropped unanswered, by reason", "reason"},
     {"frames.received", "sueo_frames_received_total", "Frames whose chunks all arrived", ""},
     {"frames.decoded", "sueo_frames_decoded_total", "Frames decoded from JPEG", ""},
+    {"frames.shed", "sueo_frames_shed_total", "Frames not landmarked because they waited too long for a worker (--shed-after-ms)", ""},
     {"chunks.received", "sueo_chunks_received_total", "DataChannel binary messages (frame chunks) received", ""},
     {"sessions.attempted", "sueo_session_attempts_total", "WebSocket upgrades that asked for a session", ""},
     {"sessions.total", "sueo_sessions_opened_total", "Sessions opened", ""},

@@ -128,7 +128,7 @@ function printRows(rows) {
     ['server ms p50 / p95 (last frame → word)', (r) => `${r.server_ms_p50} / ${r.server_ms_p95}`],
     ['server CPU, fraction of a core per stream', (r) => r.server_cpu_per_stream],
     ['server CPU % of its core', (r) => r.server_cpu_pct],
-    ['frames sent / dropped / page-skipped', (r) => `${r.frames_sent} / ${r.frames_dropped} / ${r.page_skipped_frames}`],
+    ['frames sent / dropped / page-skipped / shed', (r) => `${r.frames_sent} / ${r.frames_dropped} / ${r.page_skipped_frames} / ${r.server_shed_frames ?? 0}`],
     ['words right', (r) => `${r.words_right} / ${r.words_checked}`],
     ['stage ms: decode / landmarks / queue wait', (r) => `${r.stages_ms.decode} / ${r.stages_ms.landmarks} / ${r.stages_ms.queue_wait}`],
     ['  classifier / after last frame', (r) => `${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],

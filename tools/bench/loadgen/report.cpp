@@ -78,6 +78,7 @@ nlohmann::json summarize(const RunOutcome& run, const RunSettings& settings, boo
   std::vector<double> open_ms;
   nlohmann::json errors = nlohmann::json::object(), problems = nlohmann::json::array(), failures = nlohmann::json::array();
   int sequences = 0, counted = 0, sent = 0, received = 0, dropped = 0, skipped = 0, words_checked = 0, words_right = 0;
+  int shed = 0;  // frames the server did not landmark because it was behind (--shed-after-ms)
   int with_problems = 0;
   bool has_model = false;
   for (const auto& stream : run.streams) {
@@ -92,6 +93,7 @@ nlohmann::json summarize(const RunOutcome& run, const RunSettings& settings, boo
       received += static_cast<int>(get(r.receipt, {"frames", "received"}) >= 0 ? get(r.receipt, {"frames", "received"}) : 0);
       const double lost = r.sent - (r.receipt.is_object() ? get(r.receipt, {"frames", "decoded"}) : 0);
       dropped += std::isfinite(lost) ? static_cast<int>(lost) : r.sent;
+      if (const double n = get(r.result, {"frames", "shed"}); std::isfinite(n)) shed += static_cast<int>(n);
       if (!r.result.is_null() && !stream->sequences().empty()) {
         ++words_checked;
         words_right += r.correct_word ? 1 : 0;
@@ -132,6 +134,7 @@ nlohmann::json summarize(const RunOutcome& run, const RunSettings& settings, boo
       {"frames_received", received},
       {"frames_dropped", dropped},
       {"page_skipped_frames", skipped},
+      {"server_shed_frames", shed},
       {"words_checked", words_checked},
       {"words_right", words_right},
       {"server_ms_p50", rounded(percentile(s.server_ms, 50))},
