@@ -60,7 +60,9 @@ test('a TCP connection that never starts TLS is closed after the timeout', async
   const socket = net.connect(port(), '127.0.0.1');
   socket.on('error', () => {});
   const ms = await closedAfter(socket);
-  assert.ok(ms >= kTimeoutS * 1000 - 100 && ms < kTimeoutS * 1000 + 3000, `closed after ${ms} ms`);
+  // GLib's whole-second timers are coalesced onto a shared second boundary and may fire up to a
+  // quarter of a second early (seen: 843 ms for 1 s), never much later.
+  assert.ok(ms >= kTimeoutS * 1000 - 300 && ms < kTimeoutS * 1000 + 3000, `closed after ${ms} ms`);
 });
 
 test('a request whose headers trickle in is cut off at the deadline', async () => {

@@ -43,11 +43,30 @@ function bigUploadInChild(server, mb, abortAfterMs = 0) {
   const script = `
     const block = Buffer.alloc(1 << 20);
     for (let i = 0; i < block.length; i++) block[i] = (i * 7919) & 0xff;
-    const form = new FormData();
-    form.append('video', new Blob(Array.from({ length: Number(process.argv[2]) }, () => block)), 'big.mp4');
+    const blocks = Array.from({ length: Number(process.argv[2]) }, () => block);
     const abort = new AbortController();
-    if (Number(process.argv[3]) > 0) setTimeout(() => abort.abort(), Number(process.argv[3]));
-    fetch(process.argv[1] + 'api/recognize', { method: 'POST', body: form, signal: abort.signal })
+    let request;
+    if (Number(process.argv[3]) > 0) {
+      // Cut mid-upload for certain: the form's start and its blocks, then a body that never ends
+      // (chunked), aborted after the given time.
+      let next = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (next === 0) controller.enqueue(Buffer.from('--cut\\r\\nContent-Disposition: form-data; name="video"; filename="big.mp4"\\r\\n\\r\\n'));
+          if (next < blocks.length) controller.enqueue(blocks[next]);
+          next += 1;
+          return next <= blocks.length ? undefined : new Promise(() => {});
+        },
+      });
+      setTimeout(() => abort.abort(), Number(process.argv[3]));
+      request = { method: 'POST', body, duplex: 'half', signal: abort.signal,
+                  headers: { 'content-type': 'multipart/form-data; boundary=cut' } };
+    } else {
+      const form = new FormData();
+      form.append('video', new Blob(blocks), 'big.mp4');
+      request = { method: 'POST', body: form, signal: abort.signal };
+    }
+    fetch(process.argv[1] + 'api/recognize', request)
       .then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.json() })))
       .catch((e) => console.log(JSON.stringify({ error: String(e) })));`;
   const child = spawn(process.execPath, ['-e', script, server.url, String(mb), String(abortAfterMs)],
