@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sign/aspect.h"
+
 namespace sueo {
 namespace {
 
@@ -77,7 +79,9 @@ void SignReader::reset() {
 
 std::optional<SignAnswer> SignReader::add(const sign::Frame& frame, FramePlace place, double capture_ms,
                                           double aspect) {
+  // The spotter measures in square units itself; the classifier gets the frame at its model's aspect.
   kept_.push_back({spotter_.frames_seen(), capture_ms, place, frame});
+  if (model_) sign::to_model_aspect(kept_.back().values, aspect, model_->frame_aspect());
   const auto segment = spotter_.add(frame, capture_ms, aspect);
   ++frames_seen_;
   frames_with_person_ += spotter_.last().person ? 1 : 0;

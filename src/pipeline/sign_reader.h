@@ -100,7 +100,9 @@ class SignReader {
   // Answers carry their segment's landmark frames (the Teach view replays and saves a take's sign).
   void keep_landmarks(bool on) { keep_landmarks_ = on; }
 
-  // One landmark frame. Returns the answer for a sign that this frame showed to have ended.
+  // One landmark frame of a frame `aspect` (width / height) wide: the spotter measures it in square units,
+  // the classifier gets it at its model's aspect (sign/aspect.h). Returns the answer for a sign that this
+  // frame showed to have ended.
   std::optional<SignAnswer> add(const sign::Frame& frame, FramePlace place, double capture_ms, double aspect);
 
   // The end of a window: a sign still open is cut here and answered.

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "sign/aspect.h"
 #include "sign/onnx_info.h"
 #include "sign/resample.h"
 
@@ -239,6 +240,13 @@ std::shared_ptr<const ClassifierModel> ClassifierModel::load(const std::string& 
         path + ": metadata 'sueo.frames' disagrees with the input's T = " + std::to_string(model->frames_));
   }
   model->trim_margin_ = metadata_int(info, "sueo.trim_margin", 4, path);
+  if (const auto aspect = info.metadata.find("sueo.frame_aspect"); aspect != info.metadata.end()) {
+    try {
+      model->frame_aspect_ = parse_frame_aspect(aspect->second);
+    } catch (const std::invalid_argument& error) {
+      throw ModelError(path + ": metadata 'sueo.frame_aspect': " + error.what());
+    }
+  }
   model->labels_ = find_labels(path, info);
   const auto output = info.metadata.find("sueo.output");
   model->softmax_ = output != info.metadata.end() && output->second == "logits";

@@ -65,6 +65,9 @@ class ClassifierModel {
   const std::vector<Label>& labels() const { return labels_; }
   int frames() const { return frames_; }            // T the model takes; 0 when T is dynamic
   int trim_margin() const { return trim_margin_; }  // frames kept around the hand-visible span
+  // Width / height of the frames the model was trained on (`sueo.frame_aspect`); 0: not declared, frames
+  // of any shape are given as they are (sign/aspect.h).
+  double frame_aspect() const { return frame_aspect_; }
   bool softmax_needed() const { return softmax_; }  // the model outputs logits, not probabilities
   // Size D of the embedding output; 0 when the model has none (teaching is then unavailable).
   int embedding_size() const { return embedding_size_; }
@@ -93,6 +96,7 @@ class ClassifierModel {
   uint64_t id_ = 0;
   int frames_ = 0;
   int trim_margin_ = 4;
+  double frame_aspect_ = 0;
   int embedding_size_ = 0;
   bool softmax_ = false;
 };

@@ -73,6 +73,13 @@ class TemporalCNN(nn.Module):
         return torch.softmax(self.head(h), dim=1), self.embedding_of(h)
 
 
+# The shape of the training videos' frames (docs/model.md §5): KSL-77 is 640×360; emergency-10 and
+# KETI-6 ship landmarks only, and their hip-to-shoulder height over shoulder width in image units implies
+# a width/height of 1.87 and 2.16 given KSL-77's proportions (not 4:3's 1.33). The server stretches
+# landmarks of frames of another shape to it (src/sign/aspect.h).
+TRAINING_FRAME_ASPECT = "16:9"
+
+
 def export_onnx(model, path, frames, labels, extra_meta=None, trim_margin=DEFAULT_TRIM_MARGIN):
     """Writes the model with its contract in metadata_props: labels (word + gloss), frames, trim
     margin, output kind."""
@@ -88,6 +95,7 @@ def export_onnx(model, path, frames, labels, extra_meta=None, trim_margin=DEFAUL
         "sueo.trim_margin": str(trim_margin),
         "sueo.output": "probabilities",
         "sueo.layout": "holistic258",
+        "sueo.frame_aspect": TRAINING_FRAME_ASPECT,
     }
     if len(outputs) > 1:
         meta["sueo.embedding"] = "embedding"  # which output is the embedding (docs/model.md §4)

@@ -194,6 +194,48 @@ TEST(RecognizeCli, HeldOutSignersClipsWithRestGiveTheirWords) {
   EXPECT_GE(right, 5) << run.output;
 }
 
+// The page sends whatever shape the camera gives, boxed into 640×480: 4:3 from an iPad held sideways,
+// tall from one held upright. Image coordinates are fractions of width and height, so without the
+// model's frame aspect (sign/aspect.h) the same signing reads as a squashed or stretched body; here the
+// 16:9 clips letterboxed to 4:3 and to 9:16 must give their words as the clips do (held-out signer 11;
+// before the fix: 5 of 6 at 4:3, 0 of 6 upright, all `unknown_sign`).
+TEST(RecognizeCli, FramesOfAnyShapeGiveTheSameWords) {
+  if (!have_landmark_models()) GTEST_SKIP() << "models/ has no landmark models: run models/fetch.sh";
+  if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg is not installed (scripts/apt-packages.txt)";
+  const auto vocabulary = sign::Vocabulary::load(source("models/vocabulary.json").string());
+  TempDir dir("shapes");
+  const std::vector<std::pair<std::string, std::string>> shapes = {
+      {"4x3", "pad=640:480:0:60:black"}, {"9x16", "pad=640:1138:0:389:black,scale=480:854"}};
+  std::string args = "--jobs 2";
+  std::vector<std::string> expected;
+  for (const auto& [shape, filter] : shapes) {
+    for (const auto& name : clip_names()) {
+      const fs::path out = dir.path() / (shape + "_" + name);
+      ASSERT_EQ(run_command("ffmpeg -v error -y -i " + quoted(clip(name).string()) + " -vf " + filter +
+                            " -c:v libx264 -preset veryfast -pix_fmt yuv420p " + quoted(out.string()))
+                    .status,
+                0);
+      args += " " + quoted(out.string());
+      expected.push_back(expected_word(name, vocabulary));
+    }
+  }
+  const CommandRun run = run_recognize(args);
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto lines = json_lines(run.output);
+  ASSERT_EQ(lines.size(), expected.size());
+  for (size_t s = 0; s < shapes.size(); ++s) {
+    int right = 0;
+    for (size_t i = s * clip_names().size(); i < (s + 1) * clip_names().size(); ++i) {
+      if (!lines[i].at("word").is_string()) continue;
+      EXPECT_EQ(lines[i]["word"], expected[i]) << lines[i];  // a wrong word is worse than none
+      right += lines[i]["word"] == expected[i] ? 1 : 0;
+    }
+    EXPECT_GE(right, 5) << shapes[s].first << "\n" << run.output;
+  }
+  EXPECT_EQ(lines[0]["height"], 480);  // 4:3 as sent
+  EXPECT_EQ(lines[clip_names().size()]["width"], 270);  // 480×854 boxed into 640×480
+}
+
 CommandRun run_spot(const std::string& args) {
   return run_command(std::string(SUEO_BINARY) + " spot --models-dir " + quoted(source("models").string()) + " --model " +
                      quoted(source("models/sueo-ksl.onnx").string()) + " " + args +
