@@ -23,8 +23,9 @@ function present(frame, part) {
   return false;
 }
 
-// The box around every present point of every frame, so the figure fills the canvas.
-export function bounds(frames) {
+// The box around every present point of every frame, so the figure fills the canvas. `ys`: how much a
+// y fraction is worth against an x fraction (1 / the frames' width-to-height aspect).
+export function bounds(frames, ys = 1) {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const frame of frames) {
     for (const part of PARTS) {
@@ -32,7 +33,7 @@ export function bounds(frames) {
       const n = part === PARTS[0] ? 23 : part.count;  // pose: head, arms and hands (not hips or legs)
       for (let j = 0; j < n; j += 1) {
         const x = frame[part.offset + j * part.stride];
-        const y = frame[part.offset + j * part.stride + 1];
+        const y = frame[part.offset + j * part.stride + 1] * ys;
         minX = Math.min(minX, x); maxX = Math.max(maxX, x);
         minY = Math.min(minY, y); maxY = Math.max(maxY, y);
       }
@@ -44,10 +45,13 @@ export function bounds(frames) {
 }
 
 export class Replay {
-  constructor(canvas, frames) {
+  // `aspect`: the width / height the frames' coordinates are fractions of (the result's sign.aspect),
+  // so the figure keeps the signer's proportions; 0: unknown, x and y drawn alike.
+  constructor(canvas, frames, aspect = 0) {
     this.canvas = canvas;
     this.frames = frames;
-    this.box = bounds(frames);
+    this.ys = aspect > 0 ? 1 / aspect : 1;
+    this.box = bounds(frames, this.ys);
     this.index = 0;
     this.timer = null;
   }
@@ -75,7 +79,7 @@ export class Replay {
     const scale = Math.min(w / (maxX - minX), h / (maxY - minY));
     const ox = (w - (maxX - minX) * scale) / 2;
     const oy = (h - (maxY - minY) * scale) / 2;
-    const at = (x, y) => [w - (ox + (x - minX) * scale), oy + (y - minY) * scale];  // mirrored
+    const at = (x, y) => [w - (ox + (x - minX) * scale), oy + (y * this.ys - minY) * scale];  // mirrored
     ctx.clearRect(0, 0, w, h);
     ctx.lineWidth = Math.max(1.5, w / 120);
     ctx.lineCap = 'round';

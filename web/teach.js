@@ -86,7 +86,7 @@ function renderTakes() {
   ui.takes.replaceChildren();
   state.takes.forEach((take, i) => {
     const canvas = el('canvas', { width: 160, height: 160, className: 'teach-replay' });
-    const replay = new Replay(canvas, take.frames);
+    const replay = new Replay(canvas, take.frames, take.aspect);
     replay.start();
     state.replays.push(replay);
     const redo = el('button', { type: 'button', className: 'secondary teach-redo', textContent: tt('teach.redo') });
@@ -193,7 +193,7 @@ async function record() {
       say(tt(outcome.result?.frames?.with_hands ? 'teach.no_sign' : 'teach.no_hands'), true);
       return null;
     }
-    const take = { frames: sign.frames, of: sign.of, word: outcome.result.word || null };
+    const take = { frames: sign.frames, of: sign.of, aspect: sign.aspect || 0, word: outcome.result.word || null };
     state.takes.push(take);
     say('');
     renderTakes();

@@ -160,6 +160,7 @@ void Recognizer::on_frame(const DecodedFrame& frame, frames::WorkerContext& cont
   with_pose_ += found.pose ? 1 : 0;
   with_hands_ += (found.left_hand || found.right_hand) ? 1 : 0;
   const double aspect = static_cast<double>(frame.image->width) / std::max(1, frame.image->height);
+  frame_aspect_ = aspect;
   const auto answer = reader_.add(found.values, {frame.seq, frame.index}, frame.capture_ms, aspect);
   const bool signing = reader_.spotter().signing();
   if (sinks_.landmarks) sinks_.landmarks(frame.seq, frame.index, found, signing);
@@ -269,7 +270,9 @@ nlohmann::json Recognizer::take_landmarks() const {
     for (float v : f) values.push_back(std::round(v * 1e5f) / 1e5f);
     frames.push_back(std::move(values));
   }
-  return {{"frames", std::move(frames)}, {"of", used_}};
+  // The geometry the frames are in: the model's when it declares one (SignReader stretched them to it).
+  const double model_aspect = models_->classifier ? models_->classifier->frame_aspect() : 0.0;
+  return {{"frames", std::move(frames)}, {"of", used_}, {"aspect", model_aspect > 0 ? model_aspect : frame_aspect_}};
 }
 
 }  // namespace sueo

@@ -116,6 +116,7 @@ class Recognizer : public FrameConsumer {
   int landmark_every_ = 1;
   double shed_after_ms_ = 0;
   bool shed_last_ = false;  // the previous frame was shed
+  double frame_aspect_ = 0;  // width / height of the last landmarked frame
   int skipped_ = 0;
   int shed_ = 0;
   int used_ = 0;

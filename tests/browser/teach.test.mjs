@@ -165,6 +165,8 @@ test('안녕 taught from three signers through the page; a fourth signer is reco
     assert.ok(length >= 10, `${name}: the take holds the sign's frames (${length})`);
     assert.ok(length < 0.75 * mine[0].of, `${name}: the take is the sign, not the whole take (${length} of ${mine[0].of})`);
     assert.equal(await page.locator('.teach-replay').count(), 1, 'the take is replayed');
+    // Its coordinates are in the model's 16:9 geometry (the page's frames are 4:3, docs/model.md §5).
+    assert.ok(Math.abs(mine[0].aspect - 16 / 9) < 1e-6, `${name}: the take's aspect ${mine[0].aspect}`);
     assert.deepEqual(problems, []);
     takes.push(mine[0]);
     saver = page;
