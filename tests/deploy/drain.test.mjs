@@ -112,9 +112,11 @@ test('an instance drained mid-sequence finishes it; new sessions land on the oth
   assert.equal(a.result.frames.dropped, 0);
   assert.ok(isClipWord(a.result, clips.hi), `the drained instance's sequence: ${describeResult(a.result)}`);
   const b = await sequenceB;
+  const shed = [a.result.frames.shed, b.result.frames.shed];
   assert.ok(isClipWord(b.result, clips.see), `the other instance's sequence: ${describeResult(b.result)}`);
   for (const { clip, run } of late) {
     const r = await run;
+    shed.push(r.result.frames.shed);
     assert.ok(isClipWord(r.result, clip), `${clip.name} after the signal: ${describeResult(r.result)}`);
   }
   const end = await exited;
@@ -130,5 +132,5 @@ test('an instance drained mid-sequence finishes it; new sessions land on the oth
   if (process.env.SUEO_TEST_VERBOSE) console.log(drained.stderr());
   console.log(`# drain timeline (ms after SIGTERM): /healthz 503 at ${timeline.notReady}, HAProxy DOWN at ` +
     `${timeline.haproxyDown}, the sequence in flight's word at the page at ${timeline.lastSequenceDone}, ` +
-    `exit 0 at ${timeline.exit}`);
+    `exit 0 at ${timeline.exit}; frames shed by the servers (A, B, late): ${shed.join(', ')}`);
 });

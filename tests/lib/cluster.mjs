@@ -92,11 +92,13 @@ async function startHaproxy(instances, { certs, runDir, bind, maxconn }) {
 //   certs: {cert, key, ca} for the instances and the balancer (default: the tests' certificate);
 //   port: the balancer's port on `address` (default a free one); maxSessions: each instance's
 //   --max-sessions, also HAProxy's maxconn per instance; turn: start coturn and hand out its
-//   credentials (UDP, TCP and TLS URIs).
+//   credentials (UDP, TCP and TLS URIs); shedding: keep the instances' overload shedding on (off in
+//   tests, tests/lib/sueo-server.mjs says why).
 // Resolves with {url, wsUrl, instances[{name, url, port, pid, child, stderr(), stop()}], haproxy,
 // turn, runDir, stop()}.
 export async function startCluster({
   count = 2, instanceArgs = [], certs = null, address = '127.0.0.1', port = 0, maxSessions = 8, turn = false,
+  shedding = false,
 } = {}) {
   certs = certs ?? testCertificate();
   const runDir = mkdtempSync(join(tmpdir(), 'sueo-cluster-'));
@@ -121,7 +123,7 @@ export async function startCluster({
       args.push('--turn-uris', [turnServer.uris.udp, turnServer.uris.tcp, turnServer.uris.tls].join(','));
     }
     for (let i = 1; i <= count; i++) {
-      const server = await startServer(args, { env, certs });
+      const server = await startServer(args, { env, certs, shedding });
       const instancePort = Number(new URL(server.url).port);
       started.push({ ...server, name: `sueo${i}`, port: instancePort, pid: server.child.pid });
     }

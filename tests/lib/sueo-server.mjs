@@ -30,10 +30,16 @@ const kStartMs = 60000;  // how long `sueo serve` may take to print its URL
 // loopback only, and pass on a host whose only interface is `lo` (Chromium needs
 // --allow-loopback-in-peer-connection, tests/lib/chromium.mjs).
 // `certs` ({cert, key, ca}): the HTTPS certificate, default the tests' own.
-export async function startServer(extraArgs = [], { env = {}, certs = null } = {}) {
+// `shedding`: the server's overload shedding (--shed-after-ms) stays at its default only when asked.
+// Tests turn it off: their Chromiums run on the server's own two cores, an overload no deployment has
+// (the iPad is another machine), and under it the server rightly thins streams to every second frame,
+// which changes words (CI saw 18 of 67 frames shed and 보다 become unknown_sign in deploy.drain).
+// Shedding has its own tests (Shedding.*); benches that measure the product pass `shedding: true`.
+export async function startServer(extraArgs = [], { env = {}, certs = null, shedding = false } = {}) {
   const { cert, key, ca } = certs ?? testCertificate();
   const args = ['serve', '--address', '127.0.0.1', '--port', '0', '--cert', cert, '--key', key,
-    '--ca-cert', ca, '--qr', '0', '--ice-loopback', '1', ...extraArgs];
+    '--ca-cert', ca, '--qr', '0', '--ice-loopback', '1', ...(shedding ? [] : ['--shed-after-ms', '0']),
+    ...extraArgs];
   const child = spawn(sueoBinary, args, {
     cwd: repoRoot, env: { ...process.env, ...env, SUEO_HOME: repoRoot }, stdio: ['ignore', 'pipe', 'pipe'],
   });

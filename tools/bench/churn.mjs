@@ -48,7 +48,7 @@ async function metric(server, name) {
 
 // The pinger sends 100 messages a second: above the default per-session rate limit.
 const server = await startServer(['--max-sessions', '64', '--max-sessions-per-address', '0', '--model', '',
-  '--max-messages-per-second', '1000']);
+  '--max-messages-per-second', '1000'], { shedding: true });
 const browser = await launchChromium();
 const rawPeer = readFileSync(join(here, '../../tests/server/raw-peer.js'), 'utf8');
 const seconds = Number(opts.seconds);

@@ -195,7 +195,7 @@ async function phase(cluster, launch, args, run) {
 // The cluster, plus for each relay path an instance whose pages get only that transport's TURN URI,
 // so relay-only ICE must use it (given every URI, Chromium may pair over TCP instead of UDP).
 async function startBenchCluster(instanceArgs, args) {
-  const c = await startCluster({ count: 1, turn: true, instanceArgs });
+  const c = await startCluster({ count: 1, turn: true, instanceArgs, shedding: true });
   c.relayInstances = {};
   const stop = c.stop;
   c.stop = async () => {
@@ -206,7 +206,7 @@ async function startBenchCluster(instanceArgs, args) {
     for (const name of args.paths) {
       const turn = PATHS[name].turn;
       if (!turn) continue;
-      c.relayInstances[turn] = await startServer([...instanceArgs, '--turn-uris', c.turn.uris[turn]], { env: { SUEO_TURN_SECRET: c.turn.secret } });
+      c.relayInstances[turn] = await startServer([...instanceArgs, '--turn-uris', c.turn.uris[turn]], { env: { SUEO_TURN_SECRET: c.turn.secret }, shedding: true });
     }
   } catch (error) {
     await c.stop();

@@ -141,7 +141,7 @@ async function main() {
   if (args.model) serverArgs.push('--model', args.model);
   if (args.workers) serverArgs.push('--workers', args.workers);
   if (args.landmarkEvery) serverArgs.push('--landmark-every', args.landmarkEvery);
-  const server = await startServer(serverArgs);
+  const server = await startServer(serverArgs, { shedding: true });
   const browsers = [];
   try {
     const streams = [];

@@ -24,7 +24,7 @@ const pct = (values, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
 
-const server = await startServer(opts['server-args'].split(' ').filter(Boolean));
+const server = await startServer(opts['server-args'].split(' ').filter(Boolean), { shedding: true });
 const browser = await launchChromium({ y4m: chainY4m(clips, { fps: 15, rest: 1.5, name: 'bench_live' }) });
 try {
   const page = await browser.context.newPage();

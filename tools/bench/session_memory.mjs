@@ -26,7 +26,7 @@ const n = Number(opts.sessions);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const server = await startServer(['--max-sessions', String(n + 2), '--max-sessions-per-address', '0',
-  '--max-messages-per-second', '1000', '--idle-seconds', '3600'].concat(process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : []));
+  '--max-messages-per-second', '1000', '--idle-seconds', '3600'].concat(process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : []), { shedding: true });
 const rssMb = () => {
   const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;

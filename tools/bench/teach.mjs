@@ -46,7 +46,7 @@ const pct = (values, p) => {
 const frames = takeFrames();
 const dir = mkdtempSync(path.join(tmpdir(), 'sueo-teach-store-'));
 const store = path.join(dir, 'vocabulary.db');
-const server = await startServer(['--store', store, '--teach-token', TOKEN]);
+const server = await startServer(['--store', store, '--teach-token', TOKEN], { shedding: true });
 const rows = [];
 try {
   for (let w = 0; w < WORDS; w += 1) {

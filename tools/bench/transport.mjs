@@ -156,7 +156,7 @@ async function main() {
   // measures recognition).
   const serverArgs = ['--model', ''];
   if (args.maxChunkBytes) serverArgs.push('--max-chunk-bytes', String(args.maxChunkBytes));
-  const server = await startServer(serverArgs);
+  const server = await startServer(serverArgs, { shedding: true });
   let browser = null;
   try {
     browser = await launchChromium({ y4m });

@@ -65,7 +65,7 @@ for (let i = 0; i < block.length; i++) block[i] = (i * 7919) & 0xff;
 writeFileSync(file, Buffer.concat(Array.from({ length: mb }, () => block)));
 
 const extra = opts['server-args'].split(' ').filter(Boolean);
-const server = await startServer(['--upload-max-mb', String(Math.max(200, mb + 1)), ...extra]);
+const server = await startServer(['--upload-max-mb', String(Math.max(200, mb + 1)), ...extra], { shedding: true });
 const pid = server.child.pid;
 const rows = [];
 try {
