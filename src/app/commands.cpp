@@ -13,6 +13,8 @@ const std::vector<Command>& commands() {
       {"streams", "the spotting evaluation's streams: `render` realistic streams from clips, `read` the signs in them",
        run_streams},
       {"vocab", "taught words: list, add (from videos or landmark sets), remove, rename, export, import", run_vocab},
+      {"calibrate", "activation ranges of the int8 landmark models from the tune signers' clips (--measure: int8 vs float)",
+       run_calibrate},
       {"bench", "latency: `sueo bench landmarks` (per stage, vs MediaPipe itself)", run_bench},
   };
   return table;

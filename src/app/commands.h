@@ -24,5 +24,6 @@ int run_bench(const std::vector<std::string>& args);
 int run_streams(const std::vector<std::string>& args);
 int run_spot(const std::vector<std::string>& args);
 int run_vocab(const std::vector<std::string>& args);
+int run_calibrate(const std::vector<std::string>& args);
 
 }  // namespace sueo::app

@@ -34,19 +34,23 @@ size_t TensorInfo::elements() const {
   return n;
 }
 
-Model::Model(std::string path, std::shared_ptr<const detail::Graph> graph)
-    : path_(std::move(path)), graph_(std::move(graph)) {
+Model::Model(std::string path, std::shared_ptr<const detail::Graph> graph,
+             std::shared_ptr<const ActivationRanges> int8)
+    : path_(std::move(path)), graph_(std::move(graph)), int8_(std::move(int8)) {
   for (int t : graph_->inputs) inputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
   for (int t : graph_->outputs) outputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
 }
 
-std::shared_ptr<const Model> Model::load(const std::string& path, const std::vector<std::string>& outputs) {
+std::shared_ptr<const Model> Model::load(const std::string& path, const std::vector<std::string>& outputs,
+                                         std::shared_ptr<const ActivationRanges> int8) {
   auto graph = std::make_shared<const detail::Graph>(detail::read_tflite(path, outputs));
-  auto model = std::make_shared<const Model>(path, std::move(graph));
+  auto model = std::make_shared<const Model>(path, std::move(graph), std::move(int8));
   // Build the XNNPACK subgraph once now, so an unsupported layout fails at load, not in a worker.
   try {
-    std::vector<std::vector<float>> owned;
-    detail::build_subgraph(model->graph(), owned);
+    detail::OwnedData owned;
+    detail::BuildOptions options;
+    options.int8 = model->int8_ranges();
+    detail::build_subgraph(model->graph(), owned, options);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
@@ -57,7 +61,7 @@ size_t Model::input_index(const std::string& name) const { return find(inputs_, 
 size_t Model::output_index(const std::string& name) const { return find(outputs_, name, "output"); }
 
 struct Runtime::Impl {
-  std::vector<std::vector<float>> owned;  // weights made by the builder; must outlive `runtime`
+  detail::OwnedData owned;  // weights made by the builder; must outlive `runtime`
   std::unique_ptr<pthreadpool, ThreadpoolDeleter> pool;
   std::unique_ptr<xnn_runtime, RuntimeDeleter> runtime;
   std::vector<std::vector<float>> inputs, outputs;
@@ -65,7 +69,9 @@ struct Runtime::Impl {
 
 Runtime::Runtime(std::shared_ptr<const Model> model, int threads)
     : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
-  auto subgraph = detail::build_subgraph(model_->graph(), impl_->owned);
+  detail::BuildOptions options;
+  options.int8 = model_->int8_ranges();
+  auto subgraph = detail::build_subgraph(model_->graph(), impl_->owned, options);
   if (threads > 1) {
     impl_->pool.reset(pthreadpool_create(static_cast<size_t>(threads)));
     if (!impl_->pool) throw std::runtime_error(model_->path() + ": pthreadpool_create failed");
@@ -96,8 +102,10 @@ Runtime::Runtime(std::shared_ptr<const Model> model, int threads)
 Runtime::~Runtime() = default;
 
 float* Runtime::input(size_t i) { return impl_->inputs.at(i).data(); }
+const float* Runtime::input(size_t i) const { return impl_->inputs.at(i).data(); }
 
 void Runtime::run() {
+  if (hook_) hook_(*this);
   const auto status = xnn_invoke_runtime(impl_->runtime.get());
   if (status != xnn_status_success)
     throw std::runtime_error(model_->path() + ": xnn_invoke_runtime failed (xnn_status " +

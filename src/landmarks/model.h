@@ -10,9 +10,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "landmarks/quantization.h"
 
 namespace sueo::landmarks {
 
@@ -34,8 +37,11 @@ class Model {
   // layout/type/option ...).
   // `outputs`: names of the model outputs to keep, in the order given (e.g. drop pose segmentation);
   // empty = all outputs in the model's order. An unknown name throws.
+  // `int8`: activation ranges from calibration (quantization.h): runtimes of this model run its QS8
+  // variant (inputs and outputs stay float). A tensor without a range throws here.
   static std::shared_ptr<const Model> load(const std::string& path,
-                                           const std::vector<std::string>& outputs = {});
+                                           const std::vector<std::string>& outputs = {},
+                                           std::shared_ptr<const ActivationRanges> int8 = nullptr);
 
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
@@ -46,12 +52,16 @@ class Model {
 
   // The parsed graph (engine internals and the tests' reference interpreter).
   const detail::Graph& graph() const { return *graph_; }
+  // The int8 activation ranges, or null for the float model.
+  const ActivationRanges* int8_ranges() const { return int8_.get(); }
 
-  explicit Model(std::string path, std::shared_ptr<const detail::Graph> graph);  // use load()
+  // use load()
+  Model(std::string path, std::shared_ptr<const detail::Graph> graph, std::shared_ptr<const ActivationRanges> int8);
 
  private:
   std::string path_;
   std::shared_ptr<const detail::Graph> graph_;
+  std::shared_ptr<const ActivationRanges> int8_;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
 };
@@ -70,11 +80,16 @@ class Runtime {
   const float* output(size_t i) const;  // valid until the next run()
   size_t output_size(size_t i) const;   // element count
   const Model& model() const { return *model_; }
+  // Called at the start of every run() with the filled inputs (calibration and benches collect real
+  // inputs this way). Empty = none.
+  void set_run_hook(std::function<void(const Runtime&)> hook) { hook_ = std::move(hook); }
+  const float* input(size_t i) const;
 
  private:
   struct Impl;
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
+  std::function<void(const Runtime&)> hook_;
 };
 
 }  // namespace sueo::landmarks
