@@ -58,7 +58,7 @@ writeFileSync(seriesFile, '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (text) => console.log(`${new Date().toISOString().slice(11, 19)} ${text}`);
 
-const server = await startServer(['--max-sessions', '24', '--max-sessions-per-address', '0', '--workers', '2']);
+const server = await startServer(['--max-sessions', '24', '--max-sessions-per-address', '0', '--workers', '2'], { shedding: true });
 const pid = server.child.pid;
 let serverExit = null;
 server.child.on('exit', (code, signal) => { serverExit = code ?? signal; });
