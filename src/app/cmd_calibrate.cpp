@@ -21,15 +21,10 @@
 #include "config.h"
 #include "landmarks/holistic.h"
 #include "landmarks/quantization.h"
+#include "landmarks/stage_times.h"
 
 namespace sueo::app {
 namespace {
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -84,10 +79,10 @@ Timing time_runs(landmarks::Runtime& rt, const Crops& crops, int passes, std::ve
   for (int pass = 0; pass <= passes; ++pass)
     for (size_t i = 0; i < crops.kept.size(); ++i) {
       std::copy(crops.kept[i].begin(), crops.kept[i].end(), rt.input(0));
-      const double c0 = thread_cpu_ms();
+      const double c0 = landmarks::thread_cpu_ms();
       const auto w0 = std::chrono::steady_clock::now();
       rt.run();
-      const double c1 = thread_cpu_ms();
+      const double c1 = landmarks::thread_cpu_ms();
       const auto w1 = std::chrono::steady_clock::now();
       if (pass == 0) continue;
       cpu.push_back(c1 - c0);

@@ -11,12 +11,6 @@ namespace sueo::landmarks {
 
 namespace {
 
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 void put_hand(FrameLandmarks& out, int offset, const HandLandmarks& hand) {
   for (int i = 0; i < mp::kHandLandmarks; ++i) {
     out.values[offset + 3 * i] = hand[i].x;
