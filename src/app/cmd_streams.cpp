@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "app/commands.h"
+#include "app/landmark_options.h"
 #include "app/sign_options.h"
 #include "app/stream_render.h"
 #include "config.h"
@@ -18,11 +19,13 @@ namespace {
 int render(const std::vector<std::string>& args, const std::string& home) {
   std::string out, models_dir;
   int jobs = 1;
-  const std::vector<Option> table = {
+  landmarks::HolisticOptions landmark_options;
+  std::vector<Option> table = {
       {"--out", "", "", "the .npz to write (and OUT.json with the truth)", set_string(out)},
       {"--models-dir", "SUEO_MODELS_DIR", home + "/models", "folder of the MediaPipe landmark models", set_string(models_dir)},
       {"--jobs", "", "1", "streams rendered at once, one thread each", set_int(jobs, 1, 64, "--jobs")},
   };
+  for (auto& row : landmark_option_rows(landmark_options)) table.push_back(std::move(row));
   const auto parsed = parse_options(table, args);
   if (parsed.help_requested || parsed.positional.size() != 1 || out.empty()) {
     std::printf("%s", format_help("usage: sueo streams render SPEC.json --out STREAMS.npz [options]", table).c_str());
@@ -31,7 +34,7 @@ int render(const std::vector<std::string>& args, const std::string& home) {
   std::ifstream spec_file(parsed.positional[0]);
   if (!spec_file) throw ConfigError(parsed.positional[0] + ": cannot read");
   const auto spec = nlohmann::json::parse(spec_file);
-  const auto streams = render_streams(spec, landmarks::HolisticModels::load(models_dir), jobs);
+  const auto streams = render_streams(spec, landmarks::HolisticModels::load(models_dir, landmark_options), jobs);
   write_streams(out, streams);
   std::printf("%zu streams written to %s\n", streams.size(), out.c_str());
   return 0;

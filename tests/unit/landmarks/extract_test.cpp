@@ -123,3 +123,59 @@ TEST(Extract, FailsClearlyOnAMissingOrNonVideoFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// `sueo streams render` (the spotting evaluation's streams) runs the landmark models it is told to,
+// as serve and extract do: the lite hand model gives other landmarks for the same stream, and a
+// wrong choice is refused by name.
+TEST(StreamsRender, TakesTheLandmarkModelOptions) {
+  if (!fs::exists(kRepo / "models/hand_landmark_lite.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  const std::string tag = std::to_string(getpid());
+  const fs::path spec = fs::temp_directory_path() / ("sueo_render_spec_" + tag + ".json");
+  const std::string clip = (kRepo / "tests/data/clips/c07_me_s11_e109e858.mp4").string();
+  {
+    const nlohmann::json s = {
+        {"width", 640}, {"height", 480}, {"quality", 0.7}, {"part", "test"},
+        {"streams", {{{"name", "one"}, {"fps", 15}, {"drop", 0.0}, {"seed", 1}, {"sway", 0.0}, {"rest", "down"},
+                      {"kind", "window"}, {"signer", "11"},
+                      {"parts", {{{"clip", clip}, {"play", true}, {"label", "나"}}}}}}}};
+    FILE* f = fopen(spec.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(s.dump().c_str(), f);
+    fclose(f);
+  }
+  auto render = [&](const std::string& name, const std::string& options, int* status) {
+    const fs::path out = fs::temp_directory_path() / ("sueo_render_" + tag + "_" + name + ".npz");
+    const std::string text = run(std::string(SUEO_BINARY) + " streams render '" + spec.string() + "' --out '" +
+                                     out.string() + "' --models-dir '" + (kRepo / "models").string() + "' " +
+                                     options + " 2>&1",
+                                 status);
+    return std::make_pair(out, text);
+  };
+  int status = 0;
+  const auto [full, full_text] = render("full", "--hand-model full", &status);
+  ASSERT_EQ(status, 0) << full_text;
+  const auto [lite, lite_text] = render("lite", "--hand-model lite", &status);
+  ASSERT_EQ(status, 0) << lite_text;
+  const std::string compare = R"PY(
+import sys, numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+assert a['X'].shape == b['X'].shape and a['X'].shape[0] >= 15, (a['X'].shape, b['X'].shape)
+assert np.array_equal(a['X'][:, :132], b['X'][:, :132]), 'the pose model is the same'
+assert not np.array_equal(a['X'][:, 132:], b['X'][:, 132:]), 'the hand model must differ'
+)PY";
+  const std::string report = run("/usr/bin/python3 -c \"$(cat <<'EOF_PY'\n" + compare + "EOF_PY\n)\" '" +
+                                     full.string() + "' '" + lite.string() + "' 2>&1",
+                                 &status);
+  EXPECT_EQ(status, 0) << report;
+  const auto [bad, bad_text] = render("bad", "--hand-model tiny", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(bad_text.find("--hand-model must be full or lite"), std::string::npos) << bad_text;
+  for (const auto& p : {spec, full, lite, bad}) fs::remove(p);
+  fs::remove(fs::path(full.string() + ".json"));
+  fs::remove(fs::path(lite.string() + ".json"));
+}
+
+}  // namespace
