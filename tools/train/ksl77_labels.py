@@ -2,7 +2,13 @@
 """Labels `sueo extract`'s KSL-77 landmarks from their file names and splits them as models/splits.json
 says, so that nothing in a test part can reach training.
 
-  /usr/bin/python3 tools/train/ksl77_labels.py build/ksl77-raw.npz --out-dir build [--held-out 11,12]
+  /usr/bin/python3 tools/train/ksl77_labels.py build/ksl77-raw.npz [build/ksl77-raw-lite.npz ...] --out-dir build
+      [--held-out 11,12]
+
+Further raw files are the same clips through other landmark models (`sueo extract --pose-model lite
+...`): their takes join the training file only, as more takes of the same signers (so a signer's
+variants always fall in the same fold), and teach the model landmarks of every model the server may
+run. The held-out and out-of-vocabulary files come from the first raw file alone.
 
 File names are c<class>_<label>_s<signer>_<blob>.mp4 (../shared/data/ksl77/README.md); the label
 (hi, meat, bi_bim_rice, ...) is a class name that models/vocabulary.json maps to a word. Writes, each
@@ -45,9 +51,25 @@ def write(path, d, rows, labels, signers, files, extra=None):
     print(f"wrote {path}: {len(rows)} clips")
 
 
+def with_variants(d, files, variant_paths, rows):
+    """(arrays, rows): the raw file's arrays with each variant's appended, and `rows` repeated in each."""
+    X, lengths, all_rows = [d["X"]], [d["lengths"]], [rows]
+    for i, path in enumerate(variant_paths):
+        v = np.load(path)
+        if [os.path.basename(str(f)) for f in v["files"]] != files:
+            raise SystemExit(f"{path}: not the same clips in the same order as the first raw file")
+        X.append(v["X"])
+        lengths.append(v["lengths"])
+        all_rows.append(rows + (i + 1) * len(files))
+    frames = max(x.shape[1] for x in X)
+    X = [np.pad(x, ((0, 0), (0, frames - x.shape[1]), (0, 0))) for x in X]
+    return {"X": np.concatenate(X), "lengths": np.concatenate(lengths)}, np.concatenate(all_rows)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("raw", help="sueo extract's .npz (X, lengths, files)")
+    p.add_argument("variants", nargs="*", help="the same clips' landmarks from other landmark models (training only)")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--splits", default=SPLITS)
     p.add_argument("--held-out", default=None,
@@ -66,7 +88,9 @@ def main():
     held = known & np.isin(signers, test_signers)
     if not held.any():
         raise SystemExit(f"no clip of signers {','.join(test_signers)} in {args.raw}")
-    write(os.path.join(args.out_dir, "ksl77", "ksl77.npz"), d, np.flatnonzero(known & ~held), labels, signers, files)
+    train_rows = np.flatnonzero(known & ~held)
+    write(os.path.join(args.out_dir, "ksl77", "ksl77.npz"), *with_variants(d, files, args.variants, train_rows),
+          labels * (1 + len(args.variants)), signers * (1 + len(args.variants)), files * (1 + len(args.variants)))
     heldout = os.path.join(args.out_dir, "ksl77-heldout")
     write(os.path.join(heldout, "ksl77_test.npz"), d, np.flatnonzero(held), labels, signers, files)
     for s in test_signers:

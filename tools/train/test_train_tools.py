@@ -105,15 +105,31 @@ class Ksl77Test(unittest.TestCase):
         with self.assertRaises(ValueError):
             ksl77_labels.parse("c05_glad_32197c94.mp4")
 
-    def _split(self, files, *extra):
+    def _split(self, files, *extra, variants=()):
+        """ksl77_labels on a raw file of ones and, per entry of `variants`, a raw file of that value
+        (its clip names, or `files`)."""
         with tempfile.TemporaryDirectory() as tmp:
-            raw = os.path.join(tmp, "raw.npz")
-            np.savez(raw, X=np.ones((len(files), 5, 258), dtype=np.float32),
-                     lengths=np.array([5, 4, 3] * (len(files) // 3) + [5] * (len(files) % 3)), files=np.array(files))
-            sys.argv = ["ksl77_labels.py", raw, "--out-dir", tmp, *extra]
+            raws = []
+            for i, (value, names) in enumerate([(1.0, files)] + [(v, n or files) for v, n in variants]):
+                raws.append(os.path.join(tmp, f"raw{i}.npz"))
+                np.savez(raws[-1], X=np.full((len(names), 5 + i, 258), value, dtype=np.float32),
+                         lengths=np.array([5, 4, 3] * (len(names) // 3) + [5] * (len(names) % 3)), files=np.array(names))
+            sys.argv = ["ksl77_labels.py", *raws, "--out-dir", tmp, *extra]
             ksl77_labels.main()
             return {os.path.relpath(os.path.join(r, f), tmp): load_npz(os.path.join(r, f))
-                    for r, _, names in os.walk(tmp) for f in names if f != "raw.npz"}
+                    for r, _, names in os.walk(tmp) for f in names if not f.startswith("raw")}
+
+    def test_other_landmark_models_add_training_takes_only(self):
+        files = [f"v/c0{c}_{n}_s{s}_abcd.mp4" for c, n in ((1, "hi"), (9, "face")) for s in ("01", "11", "12")]
+        out = self._split(files, "--held-out", "11", variants=[(2.0, None), (3.0, None)])
+        train, held = out["ksl77/ksl77.npz"], out["ksl77-heldout/ksl77_test.npz"]
+        self.assertEqual(len(train.sequences), 3 * 4)
+        self.assertEqual(sorted({float(s[0, 0]) for s in train.sequences}), [1.0, 2.0, 3.0])
+        self.assertEqual(train.groups.tolist(), ["01", "12", "01", "12"] * 3)  # a clip's variants: one signer
+        self.assertEqual([len(s) for s in train.sequences], [5, 3, 5, 3] * 3)
+        self.assertEqual({float(s[0, 0]) for s in held.sequences}, {1.0})  # held-out: the first raw file only
+        with self.assertRaises(SystemExit):
+            self._split(files, "--held-out", "11", variants=[(2.0, list(reversed(files)))])
 
     def test_the_held_out_signer_goes_to_its_own_file(self):
         files = [f"v/c0{c}_{n}_s{s}_abcd.mp4" for c, n in ((1, "hi"), (9, "face")) for s in ("01", "11", "12")]
