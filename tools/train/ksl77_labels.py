@@ -88,9 +88,10 @@ def main():
     held = known & np.isin(signers, test_signers)
     if not held.any():
         raise SystemExit(f"no clip of signers {','.join(test_signers)} in {args.raw}")
-    train_rows = np.flatnonzero(known & ~held)
-    write(os.path.join(args.out_dir, "ksl77", "ksl77.npz"), *with_variants(d, files, args.variants, train_rows),
-          labels * (1 + len(args.variants)), signers * (1 + len(args.variants)), files * (1 + len(args.variants)))
+    copies = 1 + len(args.variants)
+    write(os.path.join(args.out_dir, "ksl77", "ksl77.npz"),
+          *with_variants(d, files, args.variants, np.flatnonzero(known & ~held)),
+          labels * copies, signers * copies, files * copies)
     heldout = os.path.join(args.out_dir, "ksl77-heldout")
     write(os.path.join(heldout, "ksl77_test.npz"), d, np.flatnonzero(held), labels, signers, files)
     for s in test_signers:

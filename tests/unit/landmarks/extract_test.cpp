@@ -166,8 +166,8 @@ assert a['X'].shape == b['X'].shape and a['X'].shape[0] >= 15, (a['X'].shape, b[
 assert np.array_equal(a['X'][:, :132], b['X'][:, :132]), 'the pose model is the same'
 assert not np.array_equal(a['X'][:, 132:], b['X'][:, 132:]), 'the hand model must differ'
 )PY";
-  const std::string report = run("/usr/bin/python3 -c \"$(cat <<'EOF_PY'\n" + compare + "EOF_PY\n)\" '" +
-                                     full.string() + "' '" + lite.string() + "' 2>&1",
+  const std::string report = run("/usr/bin/python3 - '" + full.string() + "' '" + lite.string() +
+                                     "' 2>&1 <<'EOF_PY'\n" + compare + "EOF_PY\n",
                                  &status);
   EXPECT_EQ(status, 0) << report;
   const auto [bad, bad_text] = render("bad", "--hand-model tiny", &status);
