@@ -262,21 +262,28 @@ test('frames dropped by the timeout are reported, batched, with their indices', 
   assert.equal(await quick.stop(), 0, quick.stderr().slice(-6000));
 });
 
-test('a session\'s waiting frames are bounded in bytes, and frames above --max-frame-pixels are refused', async () => {
-  const frames = clipFrames(30, { size: '1280:960' });  // ~100 KB each: 3 MB, more than the queue may hold
+test('a session\'s waiting frames are bounded in bytes, and frames above --max-frame-pixels are refused', async (t) => {
+  // The queue overflows only while frames arrive faster than the one worker takes them up, so the
+  // clip's 30 frames (~100 KB each) are sent three times: 9 MB against a 1 MiB bound, which overflows
+  // even when the worker is nearly as fast as the DataChannel (one run here had 3 MB drain in time).
+  const frames = clipFrames(30, { size: '1280:960' });
+  const repeats = 3;
   const huge = clipFrames(1, { size: '2000:1200' });
   const bounded = await startServer(['--workers', '1', '--worker-queue-bytes', '1048576', '--max-frame-pixels', '2073600']);
+  t.after(() => bounded.stop());  // also when an assertion fails: a live server would hold the file until CTest's timeout
   const page = await openPeer(bounded);
-  await page.evaluate(([frames, huge]) => {
+  t.after(() => page.close().catch(() => {}));
+  await page.evaluate(([frames, huge, repeats]) => {
     const peer = window.rawPeer;
-    peer.start(4, frames.length + 1);
+    const all = Array.from({ length: repeats }, () => frames).flat();
+    peer.start(4, all.length + 1);
     peer.chunks(4, 0, new Uint8Array(huge[0])).forEach((m) => peer.send(m));  // first: the queue is empty
-    frames.forEach((f, i) => peer.chunks(4, i + 1, new Uint8Array(f)).forEach((m) => peer.send(m)));
-    peer.sendJson({ type: 'sequence-end', seq: 4, frames: frames.length + 1 });
+    all.forEach((f, i) => peer.chunks(4, i + 1, new Uint8Array(f)).forEach((m) => peer.send(m)));
+    peer.sendJson({ type: 'sequence-end', seq: 4, frames: all.length + 1 });
     peer.start(5, 2, { width: 4096, height: 4096 });  // more pixels than the limit: refused
-  }, [frames, huge]);
+  }, [frames, huge, repeats]);
   const r = await receiptOf(page, 4, 120000);
-  const total = frames.reduce((n, f) => n + f.length, 0);
+  const total = repeats * frames.reduce((n, f) => n + f.length, 0);
   assert.ok(total > 1048576, `the frames (${total} bytes) are more than the queue may hold`);
   assert.ok(r.frames.dropped.overloaded > 0, JSON.stringify(r.frames));
   assert.equal(r.frames.dropped.bad_jpeg, 1, 'the 2000×1200 frame');
