@@ -4,11 +4,13 @@
 // --landmark-precision option of the real binary takes f32|bf16 only and refuses bf16 without
 // native bf16 (DNNL_MAX_CPU_ISA hides AVX512_BF16 from oneDNN).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <tuple>
 #include <memory>
 #include <string>
@@ -162,6 +164,31 @@ TEST_F(Bf16Landmarks, OptionSwitchesOnlyTheLandmarkModels) {
   EXPECT_EQ(m->hand_landmark->precision(), Precision::kBf16);
   EXPECT_EQ(m->pose_detection->precision(), Precision::kF32);
   EXPECT_EQ(m->hand_recrop->precision(), Precision::kF32);
+}
+
+size_t process_threads() {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                           std::filesystem::directory_iterator{}));
+}
+
+// A run stays on the calling thread even when the caller's OpenMP setting asks for more (the server's
+// workers each run their own models): oneDNN's OpenMP starts no thread, and the caller's setting is
+// left as it was.
+TEST_F(Bf16Landmarks, RunsOnTheCallingThreadOnly) {
+  require_bf16();
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(4);
+  const size_t threads = process_threads();
+  Runtime hand(HolisticModels::load(std::string(SUEO_SOURCE_DIR) + "/models", [] {
+                 HolisticOptions o;
+                 o.landmark_precision = Precision::kBf16;
+                 return o;
+               }())->hand_landmark);
+  std::copy(hand_[0].begin(), hand_[0].end(), hand.input(0));
+  hand.run();
+  EXPECT_EQ(process_threads(), threads) << "an OpenMP team was started";
+  EXPECT_EQ(omp_get_max_threads(), 4);
+  omp_set_num_threads(before);
 }
 
 struct Result {
