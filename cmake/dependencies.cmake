@@ -6,6 +6,11 @@ pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 find_library(XNNPACK_LIB XNNPACK REQUIRED)
 find_library(PTHREADPOOL_LIB pthreadpool REQUIRED)
 find_library(CPUINFO_LIB cpuinfo REQUIRED)
+# oneDNN (libdnnl-dev): the bf16 landmark engine (--landmark-precision bf16). Debian builds it on
+# OpenMP, and the engine sets OpenMP's thread count itself, so OpenMP is linked too.
+find_path(DNNL_INCLUDE oneapi/dnnl/dnnl.hpp REQUIRED)
+find_library(DNNL_LIB dnnl REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_path(FLATBUFFERS_INCLUDE flatbuffers/flatbuffers.h REQUIRED)  # header-only use
 find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc dnn)
 find_package(nlohmann_json 3 REQUIRED)

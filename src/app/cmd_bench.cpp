@@ -102,9 +102,11 @@ int bench_landmarks(const std::vector<std::string>& args) {
       {"frame total", total},
       {"frame total, thread CPU time", column([](const auto& t) { return t.total_cpu_ms; })},
   };
-  std::printf("clip %s: %zu frames × %d runs, %d thread(s); pose %s, hands %s, hand re-crop %s\n", clip.c_str(),
-              frames.size(), runs, threads, landmark_options.lite_pose ? "lite" : "full",
-              landmark_options.lite_hands ? "lite" : "full", landmark_options.track_hands ? "tracked" : "always");
+  const char* precision = landmark_options.landmark_precision == landmarks::Precision::kBf16 ? "bf16" : "f32";
+  std::printf("clip %s: %zu frames × %d runs, %d thread(s); pose %s, hands %s, hand re-crop %s, precision %s\n",
+              clip.c_str(), frames.size(), runs, threads, landmark_options.lite_pose ? "lite" : "full",
+              landmark_options.lite_hands ? "lite" : "full", landmark_options.track_hands ? "tracked" : "always",
+              precision);
   double recrops = 0;
   for (const auto& t : times) recrops += t.hand_recrops;
   const double recrops_per_frame = times.empty() ? 0 : recrops / static_cast<double>(times.size());
@@ -137,6 +139,7 @@ int bench_landmarks(const std::vector<std::string>& args) {
         {"pose_model", landmark_options.lite_pose ? "lite" : "full"},
         {"hand_model", landmark_options.lite_hands ? "lite" : "full"},
         {"hand_recrop", landmark_options.track_hands ? "tracked" : "always"},
+        {"landmark_precision", precision},
         {"reference_ms_median", ref_median > 0 ? nlohmann::json(ref_median) : nlohmann::json(nullptr)},
         {"ratio",
          ref_median > 0 ? nlohmann::json(quantile(total, 0.5) / ref_median) : nlohmann::json(nullptr)}};

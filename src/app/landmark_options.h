@@ -10,7 +10,8 @@
 
 namespace sueo::app {
 
-// --pose-model full|lite, --hand-model full|lite, --hand-recrop always|tracked (HolisticOptions).
+// --pose-model full|lite, --hand-model full|lite, --hand-recrop always|tracked,
+// --landmark-precision f32|bf16 (HolisticOptions).
 std::vector<Option> landmark_option_rows(landmarks::HolisticOptions& options);
 
 }  // namespace sueo::app

@@ -32,9 +32,11 @@ std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& di
   // Segmentation and world landmarks are not used: pruning them saves ~5 ms a frame. The lite models
   // have the same inputs and outputs as the full ones.
   const std::string pose = options.lite_pose ? "lite" : "full", hand = options.lite_hands ? "lite" : "full";
-  m->pose_landmark = Model::load(dir + "/pose_landmark_" + pose + ".tflite", {"Identity", "Identity_1", "Identity_3"});
+  const Precision p = options.landmark_precision;
+  m->pose_landmark =
+      Model::load(dir + "/pose_landmark_" + pose + ".tflite", {"Identity", "Identity_1", "Identity_3"}, nullptr, p);
   m->hand_recrop = Model::load(dir + "/hand_recrop.tflite");
-  m->hand_landmark = Model::load(dir + "/hand_landmark_" + hand + ".tflite", {"Identity", "Identity_1"});
+  m->hand_landmark = Model::load(dir + "/hand_landmark_" + hand + ".tflite", {"Identity", "Identity_1"}, nullptr, p);
   return m;
 }
 

@@ -44,6 +44,9 @@ struct HolisticOptions {
   bool lite_pose = false;    // pose_landmark_lite.tflite (MediaPipe's model_complexity 0) for the pose
   bool lite_hands = false;   // hand_landmark_lite.tflite (from @mediapipe/hands) for both hands
   bool track_hands = false;  // no hand_recrop while the hand tracked from the last frame agrees with the pose
+  // The pose and hand landmark models' arithmetic (the two that cost most of a frame); pose detection
+  // and hand_recrop stay XNNPACK f32 (small, and their boxes steer every later crop).
+  Precision landmark_precision = Precision::kF32;
 };
 
 // The four models' weights and the options they were loaded for. Immutable; any thread.

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "landmarks/dnnl_builder.h"
 #include "landmarks/tflite_reader.h"
 #include "landmarks/xnn_builder.h"
 
@@ -35,18 +36,26 @@ size_t TensorInfo::elements() const {
 }
 
 Model::Model(std::string path, std::shared_ptr<const detail::Graph> graph,
-             std::shared_ptr<const ActivationRanges> int8)
-    : path_(std::move(path)), graph_(std::move(graph)), int8_(std::move(int8)) {
+             std::shared_ptr<const ActivationRanges> int8, Precision precision)
+    : path_(std::move(path)), graph_(std::move(graph)), int8_(std::move(int8)), precision_(precision) {
   for (int t : graph_->inputs) inputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
   for (int t : graph_->outputs) outputs_.push_back(info(graph_->tensors[static_cast<size_t>(t)]));
 }
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const std::vector<std::string>& outputs,
-                                         std::shared_ptr<const ActivationRanges> int8) {
+                                         std::shared_ptr<const ActivationRanges> int8, Precision precision) {
+  if (precision == Precision::kBf16 && int8) throw std::invalid_argument(path + ": bf16 and int8 together");
+  if (precision == Precision::kBf16 && !detail::cpu_has_native_bf16())
+    throw std::runtime_error(path + ": bf16 landmarks need a CPU with AVX512_BF16 (oneDNN reports ISA without it); "
+                             "use f32");
   auto graph = std::make_shared<const detail::Graph>(detail::read_tflite(path, outputs));
-  auto model = std::make_shared<const Model>(path, std::move(graph), std::move(int8));
-  // Build the XNNPACK subgraph once now, so an unsupported layout fails at load, not in a worker.
+  auto model = std::make_shared<const Model>(path, std::move(graph), std::move(int8), precision);
+  // Build the engine once now, so an unsupported layout fails at load, not in a worker.
   try {
+    if (precision == Precision::kBf16) {
+      detail::DnnlNet net(model->graph(), true);
+      return model;
+    }
     detail::OwnedData owned;
     detail::BuildOptions options;
     options.int8 = model->int8_ranges();
@@ -65,10 +74,19 @@ struct Runtime::Impl {
   std::unique_ptr<pthreadpool, ThreadpoolDeleter> pool;
   std::unique_ptr<xnn_runtime, RuntimeDeleter> runtime;
   std::vector<std::vector<float>> inputs, outputs;
+  std::unique_ptr<detail::DnnlNet> dnnl;  // set: a kBf16 model, the XNNPACK members are unused
 };
 
 Runtime::Runtime(std::shared_ptr<const Model> model, int threads)
     : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
+  if (model_->precision() == Precision::kBf16) {
+    try {
+      impl_->dnnl = std::make_unique<detail::DnnlNet>(model_->graph(), true, threads);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(model_->path() + ": " + e.what());
+    }
+    return;
+  }
   detail::BuildOptions options;
   options.int8 = model_->int8_ranges();
   auto subgraph = detail::build_subgraph(model_->graph(), impl_->owned, options);
@@ -101,18 +119,30 @@ Runtime::Runtime(std::shared_ptr<const Model> model, int threads)
 
 Runtime::~Runtime() = default;
 
-float* Runtime::input(size_t i) { return impl_->inputs.at(i).data(); }
-const float* Runtime::input(size_t i) const { return impl_->inputs.at(i).data(); }
+float* Runtime::input(size_t i) { return impl_->dnnl ? impl_->dnnl->input(i) : impl_->inputs.at(i).data(); }
+const float* Runtime::input(size_t i) const {
+  return impl_->dnnl ? impl_->dnnl->input(i) : impl_->inputs.at(i).data();
+}
 
 void Runtime::run() {
   if (hook_) hook_(*this);
+  if (impl_->dnnl) {
+    try {
+      impl_->dnnl->run();
+    } catch (const dnnl::error& e) {
+      throw std::runtime_error(model_->path() + ": oneDNN run failed: " + e.what());
+    }
+    return;
+  }
   const auto status = xnn_invoke_runtime(impl_->runtime.get());
   if (status != xnn_status_success)
     throw std::runtime_error(model_->path() + ": xnn_invoke_runtime failed (xnn_status " +
                              std::to_string(status) + ")");
 }
 
-const float* Runtime::output(size_t i) const { return impl_->outputs.at(i).data(); }
+const float* Runtime::output(size_t i) const {
+  return impl_->dnnl ? impl_->dnnl->output(i) : impl_->outputs.at(i).data();
+}
 size_t Runtime::output_size(size_t i) const { return model_->outputs().at(i).elements(); }
 
 }  // namespace sueo::landmarks
