@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "landmarks/dnnl_builder.h"
+#include "landmarks/model.h"
 
 namespace sueo::app {
 namespace {
@@ -25,7 +25,7 @@ std::function<void(std::string_view)> set_precision(landmarks::Precision& target
     if (text == "f32") {
       target = landmarks::Precision::kF32;
     } else if (text == "bf16") {
-      if (!landmarks::detail::cpu_has_native_bf16())
+      if (!landmarks::bf16_available())
         throw ConfigError("--landmark-precision bf16 needs a CPU with AVX512_BF16, which this one lacks; use f32");
       target = landmarks::Precision::kBf16;
     } else {

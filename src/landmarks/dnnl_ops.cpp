@@ -33,6 +33,15 @@ void append_clamp(dnnl::post_ops& po, const Operator& op) {
                     std::isfinite(op.out_max) ? op.out_max : kHuge);
 }
 
+// A primitive's attributes with the operator's fused activation (if any) as its only post-op.
+dnnl::primitive_attr clamp_attr(const Operator& op) {
+  dnnl::post_ops po;
+  append_clamp(po, op);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(po);
+  return attr;
+}
+
 memory::desc with_type(memory::desc md, dt type) {
   md.data.data_type = static_cast<dnnl_data_type_t>(type);
   return md;
@@ -115,10 +124,7 @@ void DnnlNet::add(const Operator& op) {
   const memory& a = values_.at(static_cast<size_t>(op.inputs[0]));
   const int b = op.inputs[1];
   const memory mb = as(b, with_type(a.get_desc(), type_of(values_.at(static_cast<size_t>(b)))));
-  dnnl::post_ops po;
-  append_clamp(po, op);
-  dnnl::primitive_attr attr;
-  attr.set_post_ops(po);
+  const dnnl::primitive_attr attr = clamp_attr(op);
   const memory::desc dst_md = with_type(a.get_desc(), act_type(op.outputs[0]));
   dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, a.get_desc(), mb.get_desc(), dst_md),
                                   attr, engine_);
@@ -190,10 +196,7 @@ void DnnlNet::fully_connected(const Operator& op) {
   owners_.push_back(in);
   const memory flat({{1, N}, dt::f32, tag::ab}, engine_, in.get_data_handle());
   const memory::desc w_md({O, N}, dt::f32, tag::any), dst_md({1, O}, dt::f32, tag::ab);
-  dnnl::post_ops po;
-  append_clamp(po, op);
-  dnnl::primitive_attr attr;
-  attr.set_post_ops(po);
+  const dnnl::primitive_attr attr = clamp_attr(op);
   dnnl::inner_product_forward::primitive_desc pd(
       dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, flat.get_desc(), w_md,
                                         {{O}, dt::f32, tag::a}, dst_md),

@@ -29,6 +29,8 @@ struct ThreadpoolDeleter {
 
 }  // namespace
 
+bool bf16_available() { return detail::cpu_has_native_bf16(); }
+
 size_t TensorInfo::elements() const {
   size_t n = 1;
   for (int d : shape) n *= static_cast<size_t>(d);

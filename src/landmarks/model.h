@@ -31,6 +31,8 @@ struct TensorInfo {
 // accumulation and f32 heads (about 1.8x faster than kF32 on the landmark models; landmarks within a
 // few crop pixels, tests/unit/landmarks/bf16_test.cpp).
 enum class Precision { kF32, kBf16 };
+// Whether this CPU runs kBf16 natively (AVX512_BF16 or AMX); without it kBf16 is refused, never emulated.
+bool bf16_available();
 
 namespace detail {
 struct Graph;  // the parsed, folded graph (tflite_reader.h)

@@ -25,7 +25,6 @@
 #include <thread>
 #include <vector>
 
-#include "landmarks/dnnl_builder.h"
 #include "landmarks/holistic.h"
 
 namespace sueo::landmarks {
@@ -212,7 +211,7 @@ TEST(HolisticGolden, LiteModelsMeasured) {
 // The same for --landmark-precision bf16 (src/landmarks/HOLISTIC.md): the errors it adds to the port's.
 TEST(HolisticGolden, Bf16Measured) {
   if (!std::getenv("SUEO_GOLDEN_BF16")) GTEST_SKIP() << "set SUEO_GOLDEN_BF16=1 to print bf16's errors";
-  if (!sueo::landmarks::detail::cpu_has_native_bf16()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
+  if (!sueo::landmarks::bf16_available()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
   for (const bool tracked : {false, true}) {
     HolisticOptions options;
     options.landmark_precision = sueo::landmarks::Precision::kBf16;
