@@ -34,14 +34,40 @@ std::function<void(std::string_view)> set_precision(landmarks::Precision& target
   };
 }
 
+// 1–4: how many frames one pose landmark run may serve (HolisticOptions::pose_every).
+std::function<void(std::string_view)> set_pose_every(int& target) {
+  return [&target](std::string_view text) {
+    const std::string s(text);
+    if (s.size() != 1 || s[0] < '1' || s[0] > '4')
+      throw ConfigError("--pose-every must be 1, 2, 3 or 4, not '" + s + "'");
+    target = s[0] - '0';
+  };
+}
+
 }  // namespace
 
 std::vector<Option> landmark_option_rows(landmarks::HolisticOptions& o) {
   return {
-      {"--pose-model", "SUEO_POSE_MODEL", "full", "pose landmark model: full (MediaPipe Holistic's) or lite (cheaper, less accurate; src/landmarks/HOLISTIC.md)", set_choice(o.lite_pose, "--pose-model", "full", "lite")},
-      {"--hand-model", "SUEO_HAND_MODEL", "full", "hand landmark model: full or lite (from @mediapipe/hands; cheaper, less accurate)", set_choice(o.lite_hands, "--hand-model", "full", "lite")},
-      {"--hand-recrop", "SUEO_HAND_RECROP", "always", "always: MediaPipe's graph; tracked: skip the hand re-crop model while the hand tracked from the last frame agrees with the pose", set_choice(o.track_hands, "--hand-recrop", "always", "tracked")},
-      {"--landmark-precision", "SUEO_LANDMARK_PRECISION", "f32", "f32: XNNPACK float (MediaPipe's arithmetic); bf16: the pose and hand landmark models on oneDNN bfloat16, ~1.8x faster, landmarks a few crop pixels off (needs AVX512_BF16)", set_precision(o.landmark_precision)},
+      {"--pose-model", "SUEO_POSE_MODEL", "full",
+       "pose landmark model: full (MediaPipe Holistic's) or lite (cheaper, less accurate; "
+       "src/landmarks/HOLISTIC.md)",
+       set_choice(o.lite_pose, "--pose-model", "full", "lite")},
+      {"--hand-model", "SUEO_HAND_MODEL", "full",
+       "hand landmark model: full or lite (from @mediapipe/hands; cheaper, less accurate)",
+       set_choice(o.lite_hands, "--hand-model", "full", "lite")},
+      {"--hand-recrop", "SUEO_HAND_RECROP", "always",
+       "always: MediaPipe's graph; tracked: skip the hand re-crop model while the hand tracked from the last "
+       "frame agrees with the pose",
+       set_choice(o.track_hands, "--hand-recrop", "always", "tracked")},
+      {"--landmark-precision", "SUEO_LANDMARK_PRECISION", "f32",
+       "f32: XNNPACK float (MediaPipe's arithmetic); bf16: the pose and hand landmark models on oneDNN "
+       "bfloat16, ~1.8x faster, landmarks a few crop pixels off (needs AVX512_BF16)",
+       set_precision(o.landmark_precision)},
+      {"--pose-every", "SUEO_POSE_EVERY", "1",
+       "1: the pose landmark model on every frame (MediaPipe's graph); N: on one frame in N, the pose held "
+       "in between and each tracked hand found in its own last ROI (~1/3 less CPU a frame at 2; "
+       "src/landmarks/HOLISTIC.md)",
+       set_pose_every(o.pose_every)},
   };
 }
 

@@ -11,7 +11,7 @@
 namespace sueo::app {
 
 // --pose-model full|lite, --hand-model full|lite, --hand-recrop always|tracked,
-// --landmark-precision f32|bf16 (HolisticOptions).
+// --landmark-precision f32|bf16, --pose-every N (HolisticOptions).
 std::vector<Option> landmark_option_rows(landmarks::HolisticOptions& options);
 
 }  // namespace sueo::app

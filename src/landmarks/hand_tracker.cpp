@@ -129,7 +129,7 @@ std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& land
     prev_.reset();
     return std::nullopt;
   }
-  auto start = Clock::now();
+  const auto start = Clock::now();
   const NormRect from_pose =
       transform_rect(hand_rect_from_pose(pose, image), mp::kHandFromPoseTransform, image);
   std::optional<NormRect> prev_rect;
@@ -145,8 +145,20 @@ std::optional<HandLandmarks> HandTracker::process(Runtime& recrop, Runtime& land
     if (times) ++times->hand_recrops;
   }
   if (times) times->hand_recrop_ms += ms_since(start);
+  return landmarks_in(landmark, rgb, image, roi, times);
+}
 
-  start = Clock::now();
+std::optional<HandLandmarks> HandTracker::track(Runtime& landmark, const uint8_t* rgb, ImageSize image,
+                                                StageTimes* times) {
+  if (!prev_) return std::nullopt;
+  const NormRect roi =
+      transform_rect(hand_rect_from_landmarks(*prev_, image), mp::kHandFromLandmarksTransform, image);
+  return landmarks_in(landmark, rgb, image, roi, times);
+}
+
+std::optional<HandLandmarks> HandTracker::landmarks_in(Runtime& landmark, const uint8_t* rgb, ImageSize image,
+                                                       const NormRect& roi, StageTimes* times) {
+  const auto start = Clock::now();
   const Letterbox pad = crop_to_tensor(rgb, image, &roi, mp::kHandLandmarkCrop, input_span(landmark));
   landmark.run();
   prev_.reset();

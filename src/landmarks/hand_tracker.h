@@ -37,9 +37,19 @@ class HandTracker {
   // when `track` is false, the graph as MediaPipe runs it.
   std::optional<HandLandmarks> process(Runtime& recrop, Runtime& landmark, const uint8_t* rgb,
                                        ImageSize image, const HandFromPose& pose, bool track, StageTimes* times);
+  // A frame without the pose (HolisticOptions::pose_every): the hand landmark model in the ROI of the
+  // last frame's hand, as MediaPipe's hand tracking graph (hand_landmark_tracking_cpu.pbtxt) runs it
+  // between palm detections. Only while tracking(); the hand is lost (nullopt) when the model no longer
+  // finds it there.
+  std::optional<HandLandmarks> track(Runtime& landmark, const uint8_t* rgb, ImageSize image,
+                                     StageTimes* times);
+  bool tracking() const { return prev_.has_value(); }
   void reset() { prev_.reset(); }
 
  private:
+  std::optional<HandLandmarks> landmarks_in(Runtime& landmark, const uint8_t* rgb, ImageSize image,
+                                            const NormRect& roi, StageTimes* times);
+
   std::optional<HandLandmarks> prev_;
 };
 

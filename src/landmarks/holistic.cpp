@@ -23,6 +23,39 @@ HandFromPose hand_points(const PoseLandmarks& pose, int wrist, int pinky, int in
   return {pose[wrist], pose[pinky], pose[index]};
 }
 
+void put_pose(FrameLandmarks& out, const PoseLandmarks& pose) {
+  out.pose = true;
+  for (int i = 0; i < mp::kPoseLandmarks; ++i) {
+    out.values[4 * i] = pose[i].x;
+    out.values[4 * i + 1] = pose[i].y;
+    out.values[4 * i + 2] = pose[i].z;
+    out.values[4 * i + 3] = pose[i].visibility;
+  }
+}
+
+void put_hands(FrameLandmarks& out, const std::optional<HandLandmarks>& left,
+               const std::optional<HandLandmarks>& right) {
+  if (left) {
+    out.left_hand = true;
+    put_hand(out, kLeftHandOffset, *left);
+  }
+  if (right) {
+    out.right_hand = true;
+    put_hand(out, kRightHandOffset, *right);
+  }
+}
+
+// With pose_every > 1: a pose unsure where a wrist is — below the visibility from which MediaPipe's
+// renderers draw a landmark (drawing_utils.py, 0.5), or placed outside the picture — does not move a
+// hand the hand model still finds in its own ROI. At the pose's lower rate such a "phantom" wrist
+// (a hand resting at the picture's edge) otherwise pulls the hand's ROI away and loses the hand.
+constexpr float kSureWristVisibility = 0.5f;
+
+bool unsure_of(const Landmark& wrist) {
+  return !(wrist.visibility >= kSureWristVisibility) || wrist.x < 0 || wrist.x > 1 || wrist.y < 0 ||
+         wrist.y > 1;
+}
+
 }  // namespace
 
 std::shared_ptr<const HolisticModels> HolisticModels::load(const std::string& dir, const HolisticOptions& options) {
@@ -51,6 +84,55 @@ void HolisticTrack::reset() {
   pose_.reset();
   left_.reset();
   right_.reset();
+  last_pose_.reset();
+  held_ = 0;
+}
+
+bool HolisticTrack::can_hold_pose(const HolisticOptions& options) const {
+  return options.pose_every > 1 && last_pose_ && held_ + 1 < options.pose_every;
+}
+
+bool HolisticTrack::track_hands_alone(HolisticRuntimes& runtimes, const uint8_t* rgb, StageTimes* times,
+                                      std::optional<HandLandmarks>& left,
+                                      std::optional<HandLandmarks>& right) {
+  bool all_found = true;
+  if (left_.tracking())
+    all_found &= (left = left_.track(runtimes.hand_landmark, rgb, size_, times)).has_value();
+  if (right_.tracking())
+    all_found &= (right = right_.track(runtimes.hand_landmark, rgb, size_, times)).has_value();
+  return all_found;
+}
+
+std::optional<PoseLandmarks> HolisticTrack::held_pose(StageTimes* times) {
+  ++held_;
+  if (times) times->pose_held = true;
+  return last_pose_;
+}
+
+std::optional<PoseLandmarks> HolisticTrack::run_pose(HolisticRuntimes& runtimes, const uint8_t* rgb,
+                                                     int64_t timestamp_us, StageTimes* times) {
+  auto pose = pose_.process(runtimes.pose_detection, runtimes.pose_landmark, rgb, size_, timestamp_us, times);
+  held_ = 0;
+  last_pose_ = runtimes.models->options.pose_every > 1 ? pose : std::nullopt;
+  return pose;
+}
+
+// hand_landmarks_left_and_right_cpu.pbtxt, for each hand not found yet.
+void HolisticTrack::place_hands(HolisticRuntimes& runtimes, const uint8_t* rgb, const PoseLandmarks& pose,
+                                StageTimes* times, std::optional<HandLandmarks>& left,
+                                std::optional<HandLandmarks>& right) {
+  const HolisticOptions& options = runtimes.models->options;
+  const auto place = [&](HandTracker& hand, std::optional<HandLandmarks>& found, int wrist, int pinky,
+                         int index) {
+    if (found) return;
+    if (options.pose_every > 1 && hand.tracking() && unsure_of(pose[wrist])) {
+      if ((found = hand.track(runtimes.hand_landmark, rgb, size_, times))) return;
+    }
+    found = hand.process(runtimes.hand_recrop, runtimes.hand_landmark, rgb, size_,
+                         hand_points(pose, wrist, pinky, index), options.track_hands, times);
+  };
+  place(left_, left, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex);
+  place(right_, right, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex);
 }
 
 FrameLandmarks HolisticTrack::process(HolisticRuntimes& runtimes, const uint8_t* rgb, int width, int height,
@@ -72,33 +154,14 @@ FrameLandmarks HolisticTrack::process_at(HolisticRuntimes& runtimes, const uint8
     size_ = image;
   }
   FrameLandmarks out;
-  const auto pose =
-      pose_.process(runtimes.pose_detection, runtimes.pose_landmark, rgb, image, timestamp_us, times);
+  std::optional<HandLandmarks> left, right;
+  const bool hold =
+      can_hold_pose(runtimes.models->options) && track_hands_alone(runtimes, rgb, times, left, right);
+  const auto pose = hold ? held_pose(times) : run_pose(runtimes, rgb, timestamp_us, times);
   if (pose) {
-    out.pose = true;
-    for (int i = 0; i < mp::kPoseLandmarks; ++i) {
-      const Landmark& lm = (*pose)[i];
-      out.values[4 * i] = lm.x;
-      out.values[4 * i + 1] = lm.y;
-      out.values[4 * i + 2] = lm.z;
-      out.values[4 * i + 3] = lm.visibility;
-    }
-    // hand_landmarks_left_and_right_cpu.pbtxt
-    const bool track = runtimes.models->options.track_hands;
-    const auto left =
-        left_.process(runtimes.hand_recrop, runtimes.hand_landmark, rgb, image,
-                      hand_points(*pose, mp::kLeftWrist, mp::kLeftPinky, mp::kLeftIndex), track, times);
-    const auto right =
-        right_.process(runtimes.hand_recrop, runtimes.hand_landmark, rgb, image,
-                       hand_points(*pose, mp::kRightWrist, mp::kRightPinky, mp::kRightIndex), track, times);
-    if (left) {
-      out.left_hand = true;
-      put_hand(out, kLeftHandOffset, *left);
-    }
-    if (right) {
-      out.right_hand = true;
-      put_hand(out, kRightHandOffset, *right);
-    }
+    put_pose(out, *pose);
+    place_hands(runtimes, rgb, *pose, times, left, right);
+    put_hands(out, left, right);
   } else {
     left_.reset();
     right_.reset();

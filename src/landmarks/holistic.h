@@ -25,6 +25,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "landmarks/hand_tracker.h"
@@ -44,6 +45,14 @@ struct HolisticOptions {
   bool lite_pose = false;    // pose_landmark_lite.tflite (MediaPipe's model_complexity 0) for the pose
   bool lite_hands = false;   // hand_landmark_lite.tflite (from @mediapipe/hands) for both hands
   bool track_hands = false;  // no hand_recrop while the hand tracked from the last frame agrees with the pose
+  // N > 1: the pose landmark model on one frame in N at most. On the frames between, the pose is held
+  // from its last run and each hand tracked at the last frame is found in its own last ROI (as
+  // MediaPipe's hand tracking graph runs between palm detections, without the pose); a hand lost
+  // there makes the frame run the pose after all; a hand not tracked is looked for where the held
+  // pose puts it. On the pose's frames, a tracked hand whose wrist the pose is unsure of (visibility
+  // < 0.5 or outside the picture) keeps its own ROI while the hand model finds it there.
+  // 1: every frame (MediaPipe Holistic's graph).
+  int pose_every = 1;
   // The pose and hand landmark models' arithmetic (the two that cost most of a frame); pose detection
   // and hand_recrop stay XNNPACK f32 (small, and their boxes steer every later crop).
   Precision landmark_precision = Precision::kF32;
@@ -94,9 +103,23 @@ class HolisticTrack {
   void reset();
 
  private:
+  // With pose_every > 1 (HolisticOptions) a frame may hold the last pose, if every tracked hand is
+  // found again in its own last ROI (track_hands_alone); otherwise it runs the pose (run_pose).
+  bool can_hold_pose(const HolisticOptions& options) const;
+  bool track_hands_alone(HolisticRuntimes& runtimes, const uint8_t* rgb, StageTimes* times,
+                         std::optional<HandLandmarks>& left, std::optional<HandLandmarks>& right);
+  std::optional<PoseLandmarks> held_pose(StageTimes* times);
+  std::optional<PoseLandmarks> run_pose(HolisticRuntimes& runtimes, const uint8_t* rgb, int64_t timestamp_us,
+                                        StageTimes* times);
+  void place_hands(HolisticRuntimes& runtimes, const uint8_t* rgb, const PoseLandmarks& pose,
+                   StageTimes* times, std::optional<HandLandmarks>& left,
+                   std::optional<HandLandmarks>& right);
+
   PoseTracker pose_;
   HandTracker left_, right_;
   ImageSize size_;  // of the last frame
+  std::optional<PoseLandmarks> last_pose_;  // of the last frame that ran the pose (pose_every > 1 only)
+  int held_ = 0;                            // frames since then
 };
 
 // One stream with its own runtime set: for a tool or test that runs one stream on one thread. A

@@ -23,6 +23,7 @@ struct StageTimes {
   double total_ms = 0;
   double total_cpu_ms = 0;     // CPU time of the calling thread: what a busy shared machine disturbs less
   bool pose_detected = false;  // the pose detector ran on this frame
+  bool pose_held = false;      // the pose was held from an earlier frame (HolisticOptions::pose_every)
 };
 
 }  // namespace sueo::landmarks

@@ -7,13 +7,12 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <tuple>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "landmarks/dnnl_builder.h"
@@ -191,34 +190,22 @@ TEST_F(Bf16Landmarks, RunsOnTheCallingThreadOnly) {
   omp_set_num_threads(before);
 }
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result run(const std::string& command) {
-  Result r{-1, {}};
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p)) r.output += buf.data();
-  r.status = pclose(p);
-  return r;
-}
-
 TEST(LandmarkPrecisionOption, RejectsValuesOtherThanF32AndBf16) {
-  const Result r = run(std::string(SUEO_BINARY) + " bench landmarks --landmark-precision fp16");
+  const testing::CommandResult r =
+      testing::run_command(std::string(SUEO_BINARY) + " bench landmarks --landmark-precision fp16");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("--landmark-precision must be f32 or bf16, not 'fp16'"), std::string::npos) << r.output;
-  const Result env = run("SUEO_LANDMARK_PRECISION=int8 " + std::string(SUEO_BINARY) + " bench landmarks");
+  const testing::CommandResult env =
+      testing::run_command("SUEO_LANDMARK_PRECISION=int8 " + std::string(SUEO_BINARY) + " bench landmarks");
   EXPECT_NE(env.status, 0);
   EXPECT_NE(env.output.find("not 'int8'"), std::string::npos) << env.output;
 }
 
 // Without native bf16 (here: oneDNN told to stop at AVX-512 core) bf16 is refused at startup, never emulated.
 TEST(LandmarkPrecisionOption, RefusesBf16WithoutNativeBf16) {
-  const Result r =
-      run("DNNL_MAX_CPU_ISA=AVX512_CORE " + std::string(SUEO_BINARY) + " bench landmarks --landmark-precision bf16");
+  const testing::CommandResult r =
+      testing::run_command("DNNL_MAX_CPU_ISA=AVX512_CORE " + std::string(SUEO_BINARY) +
+                           " bench landmarks --landmark-precision bf16");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("needs a CPU with AVX512_BF16"), std::string::npos) << r.output;
 }

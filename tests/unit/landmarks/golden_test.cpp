@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "landmarks/holistic.h"
+#include "model_files.h"
 
 namespace sueo::landmarks {
 namespace {
@@ -49,19 +50,6 @@ double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
-}
-
-// `crop` ("W:H:X:Y" or empty): crop every frame first, as the golden tool's --crop does.
-std::vector<uint8_t> decode_frames(const fs::path& clip, int every, const std::string& crop = "") {
-  const std::string cmd = (kRepo / "tools/golden/frames.sh").string() + " '" + clip.string() + "' " +
-                          std::to_string(every) + " '" + crop + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) return {};
-  std::vector<uint8_t> data;
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) data.insert(data.end(), buf, buf + n);
-  return data;
 }
 
 void compare(Errors& e, const nlohmann::json& golden, bool ours_present, const float* ours, int points,
@@ -112,8 +100,9 @@ std::map<std::string, Errors> golden_errors(const HolisticOptions& options) {
     const auto golden = nlohmann::json::parse(in);
     const int width = golden["width"], height = golden["height"], every = golden["every"];
     const auto crop = golden.value("crop", nlohmann::json());
-    auto rgb = decode_frames(kRepo / "tests/data/clips" / golden["clip"].get<std::string>(), every,
-                             crop.is_string() ? crop.get<std::string>() : "");
+    auto rgb =
+        testing::clip_frames_rgb((kRepo / "tests/data/clips" / golden["clip"].get<std::string>()).string(),
+                                 every, crop.is_string() ? crop.get<std::string>() : "");
     const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
     // Files made with --blank K:N have N black frames before frame K: the pose is lost and found again.
     if (golden.value("blank", nlohmann::json()).is_string()) {
@@ -221,6 +210,25 @@ TEST(HolisticGolden, Bf16Measured) {
   }
 }
 
+// --pose-every N (HolisticOptions::pose_every) on top of the tracked re-crop: SUEO_GOLDEN_POSE_EVERY=1
+// prints the errors for N = 2 and 3, f32 and (where the CPU has it) bf16.
+TEST(HolisticGolden, PoseEveryMeasured) {
+  if (!std::getenv("SUEO_GOLDEN_POSE_EVERY"))
+    GTEST_SKIP() << "set SUEO_GOLDEN_POSE_EVERY=1 to print --pose-every's errors";
+  if (!golden_inputs_present()) GTEST_SKIP() << "models/ (models/fetch.sh) or ffmpeg missing";
+  for (const bool bf16 : {false, true}) {
+    if (bf16 && !sueo::landmarks::bf16_available()) continue;
+    for (const int every : {2, 3}) {
+      HolisticOptions options;
+      options.track_hands = true;
+      options.pose_every = every;
+      if (bf16) options.landmark_precision = sueo::landmarks::Precision::kBf16;
+      std::cout << "pose every " << every << ", tracked re-crop, " << (bf16 ? "bf16" : "f32") << "\n";
+      golden_errors(options);
+    }
+  }
+}
+
 // The server runs one tracker per session on several worker threads, all sharing one HolisticModels:
 // two streams at once must give bit for bit what each gives alone.
 TEST(HolisticThreads, StreamsSharingModelsMatchOneAtATime) {
@@ -230,7 +238,8 @@ TEST(HolisticThreads, StreamsSharingModelsMatchOneAtATime) {
   if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg missing (Debian package ffmpeg)";
   const int width = 640, height = 360;
   const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
-  const auto rgb = decode_frames(kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4", 2);
+  const auto rgb =
+      testing::clip_frames_rgb((kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4").string(), 2);
   const size_t frames = rgb.size() / frame_bytes;
   ASSERT_GT(frames, 10u);
   const auto loaded = HolisticModels::load(models.string());
@@ -267,8 +276,8 @@ TEST(HolisticThreads, StreamsTakingTurnsOnOneRuntimeSetMatchEachAlone) {
   const int width = 640, height = 360;
   const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
   const std::vector<std::vector<uint8_t>> clips = {
-      decode_frames(kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4", 2),
-      decode_frames(kRepo / "tests/data/clips/c01_hi_s11_f8e48f6c.mp4", 2)};
+      testing::clip_frames_rgb((kRepo / "tests/data/clips/c09_face_s11_c6804109.mp4").string(), 2),
+      testing::clip_frames_rgb((kRepo / "tests/data/clips/c01_hi_s11_f8e48f6c.mp4").string(), 2)};
   const size_t frames = std::min(clips[0].size(), clips[1].size()) / frame_bytes;
   ASSERT_GT(frames, 10u);
   const auto loaded = HolisticModels::load(models.string());

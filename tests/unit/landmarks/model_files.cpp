@@ -33,6 +33,28 @@ std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int heig
   return rgb;
 }
 
+std::vector<uint8_t> clip_frames_rgb(const std::string& clip_path, int every, const std::string& crop) {
+  const std::string command = std::string(SUEO_SOURCE_DIR) + "/tools/golden/frames.sh '" + clip_path + "' " +
+                              std::to_string(every) + " '" + crop + "'";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) return {};
+  std::vector<uint8_t> data;
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe.get())) > 0) data.insert(data.end(), buf, buf + n);
+  return data;
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+  if (!pipe) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe.get())) r.output += buf;
+  r.status = pclose(pipe.release());
+  return r;
+}
+
 void fill_input(Runtime& runtime, const std::vector<uint8_t>& rgb, float lo, float hi) {
   const size_t n = runtime.model().inputs()[0].elements();
   if (rgb.size() != n) throw std::runtime_error("image size does not match the model input");

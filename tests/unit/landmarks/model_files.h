@@ -23,6 +23,18 @@ std::string models_missing_message();
 std::vector<uint8_t> clip_frame_rgb(const std::string& clip, int width, int height, int frame = 0,
                                     const std::string& crop = "");
 
+// Every `every`-th frame of a clip (any path) as packed RGB8 at its own size, concatenated, decoded by
+// tools/golden/frames.sh (the frames the golden files were made from), cut to `crop` first if given.
+// Empty when ffmpeg cannot run.
+std::vector<uint8_t> clip_frames_rgb(const std::string& clip_path, int every, const std::string& crop = "");
+
+// A shell command's exit status (as pclose gives it) and its stdout and stderr together.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
 // Fills the runtime's input 0 from an RGB image already at the model's size, mapped to [lo, hi]
 // (MediaPipe: [0, 1] for the landmark models and palm detection, [-1, 1] for pose detection).
 void fill_input(Runtime& runtime, const std::vector<uint8_t>& rgb, float lo, float hi);
