@@ -41,6 +41,11 @@ VARIANTS = {
     # Together: what the capacity bench runs as the cheaper server.
     "every2_track": ["--landmark-every", "2", "--hand-recrop", "tracked"],
     "every2_track_lite_hands": ["--landmark-every", "2", "--hand-recrop", "tracked", "--hand-model", "lite"],
+    # The pose on every second frame only, the hands tracked in between (HOLISTIC.md, "--pose-every N").
+    "pose2_track": ["--pose-every", "2", "--hand-recrop", "tracked"],
+    # bf16 needs a CPU with AVX512_BF16 (sueo refuses it elsewhere).
+    "bf16_track": ["--landmark-precision", "bf16", "--hand-recrop", "tracked"],
+    "bf16_pose2_track": ["--landmark-precision", "bf16", "--pose-every", "2", "--hand-recrop", "tracked"],
 }
 HELD_OUT = {"11", "12", "13"}
 SIGNER = re.compile(r"_s(\d+)_")
