@@ -65,7 +65,7 @@ std::vector<Option> landmark_option_rows(landmarks::HolisticOptions& o) {
        set_precision(o.landmark_precision)},
       {"--pose-every", "SUEO_POSE_EVERY", "1",
        "1: the pose landmark model on every frame (MediaPipe's graph); N: on one frame in N, the pose held "
-       "in between and each tracked hand found in its own last ROI (~1/3 less CPU a frame at 2; "
+       "in between and each tracked hand found in its own last ROI (13-15 % less CPU a stream at 2; "
        "src/landmarks/HOLISTIC.md)",
        set_pose_every(o.pose_every)},
   };
