@@ -178,4 +178,69 @@ assert not np.array_equal(a['X'][:, 132:], b['X'][:, 132:]), 'the hand model mus
   fs::remove(fs::path(lite.string() + ".json"));
 }
 
+// --pose-every 2 over a hand held still in view under a swaying camera (an idle stream of the spotting
+// evaluation, shortened to 10 s): at the pose's half rate its wrist jumps outside the picture while
+// the hand is still there. The tracked hand must keep its own ROI then (HolisticTrack's unsure-wrist
+// rule): without the rule the hand was lost for 8 frames, its return looked like a hand coming into
+// view, and the spotter said 나 (frames 99–114) to nobody signing.
+TEST(StreamsRender, PoseEveryTwoSaysNothingOverAStillHandInView) {
+  if (!fs::exists(kRepo / "models/pose_landmark_full.tflite"))
+    GTEST_SKIP() << "models/ missing: run models/fetch.sh";
+  const char* data_env = std::getenv("SUEO_DATA");
+  const fs::path data = data_env && *data_env ? fs::path(data_env) : kRepo / "../shared/data";
+  const fs::path clip = data / "ksl77/videos/c07_me_s04_6b4b5e90.mp4";
+  if (!fs::exists(clip))
+    GTEST_SKIP() << clip.string() << " missing: the shared KSL data (../shared/data) is not here";
+  int status = 0;
+  run("/usr/bin/python3 -c 'import numpy' 2>/dev/null", &status);
+  if (status != 0) GTEST_SKIP() << "/usr/bin/python3 with numpy (python3-numpy) missing";
+  const std::string tag = std::to_string(getpid());
+  const fs::path spec = fs::temp_directory_path() / ("sueo_still_hand_spec_" + tag + ".json");
+  const fs::path out = fs::temp_directory_path() / ("sueo_still_hand_" + tag + ".npz");
+  {
+    // tools/eval/streams_spec.py's stream idle/s04/c07/in_view (tune), 10 s instead of 39.
+    const nlohmann::json s = {
+        {"width", 640},
+        {"height", 480},
+        {"quality", 0.7},
+        {"part", "tune"},
+        {"streams",
+         {{{"name", "idle/s04/c07/in_view"},
+           {"fps", 15},
+           {"drop", 0.0},
+           {"sway", 1.0},
+           {"rest", "in_view"},
+           {"kind", "idle"},
+           {"seed", 1085},
+           {"signer", "04"},
+           {"parts", {{{"clip", clip.string()}, {"hold_at", 0.0}, {"seconds", 10.0}}}}}}}};
+    FILE* f = fopen(spec.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(s.dump().c_str(), f);
+    fclose(f);
+  }
+  const std::string text = run(std::string(SUEO_BINARY) + " streams render '" + spec.string() + "' --out '" +
+                                   out.string() + "' --hand-recrop tracked --pose-every 2 2>&1",
+                               &status);
+  ASSERT_EQ(status, 0) << text;
+  const std::string read =
+      run(std::string(SUEO_BINARY) + " streams read '" + out.string() + "' 2>&1", &status);
+  ASSERT_EQ(status, 0) << read;
+  const auto line = read.substr(read.find('{'));
+  const auto result = nlohmann::json::parse(line.substr(0, line.find('\n')));
+  EXPECT_EQ(result["frames"], 150);
+  EXPECT_TRUE(result["answers"].empty()) << result["answers"].dump();
+  // The hand stays found: 91 % of frames with the rule, 76 % without.
+  const std::string check = R"PY(
+import sys, numpy as np
+X = np.load(sys.argv[1])['X']
+right = float((np.abs(X[:, 195:]).sum(1) > 0).mean())
+assert right >= 0.85, right
+)PY";
+  const std::string report =
+      run("/usr/bin/python3 - '" + out.string() + "' 2>&1 <<'EOF_PY'\n" + check + "EOF_PY\n", &status);
+  EXPECT_EQ(status, 0) << report;
+  for (const auto& p : {spec, out, fs::path(out.string() + ".json")}) fs::remove(p);
+}
+
 }  // namespace
