@@ -1,5 +1,6 @@
 #include "frames/worker_pool.h"
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <stdexcept>
@@ -60,15 +61,41 @@ void WorkerPool::stop_and_join() {
 bool WorkerPool::submit(uint64_t key, Task task, bool force) {
   {
     std::lock_guard lock(mutex_);
-    Strand& strand = strands_[key];
-    if (!force && strand.tasks.size() >= max_queue_) return false;
-    strand.tasks.push_back(std::move(task));
-    ++waiting_;
-    // A key is in ready_ exactly when it has waiting tasks and none running.
-    if (!strand.running && strand.tasks.size() == 1) ready_.push_back(key);
+    if (!add(key, {std::move(task), false}, force)) return false;
   }
   wake_.notify_one();
   return true;
+}
+
+void WorkerPool::submit_urgent(uint64_t key, Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    add(key, {std::move(task), true}, true);
+  }
+  wake_.notify_one();
+}
+
+// Under mutex_.
+bool WorkerPool::add(uint64_t key, Queued queued, bool force) {
+  Strand& strand = strands_[key];
+  if (!force && strand.tasks.size() >= max_queue_) return false;
+  const bool was_ready = !strand.running && !strand.tasks.empty();
+  const bool became_urgent = queued.urgent && strand.urgent == 0;
+  strand.urgent += queued.urgent ? 1 : 0;
+  strand.tasks.push_back(std::move(queued));
+  ++waiting_;
+  if (was_ready && became_urgent) {
+    ready_.erase(std::find(ready_.begin(), ready_.end(), key));
+    ready_urgent_.push_back(key);
+  } else if (!was_ready && !strand.running) {
+    make_ready(key, strand);
+  }
+  return true;
+}
+
+// Under mutex_: `key` has tasks waiting and none running.
+void WorkerPool::make_ready(uint64_t key, const Strand& strand) {
+  (strand.urgent > 0 ? ready_urgent_ : ready_).push_back(key);
 }
 
 size_t WorkerPool::queued() const {
@@ -79,14 +106,16 @@ size_t WorkerPool::queued() const {
 void WorkerPool::run(Worker& worker) {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+    wake_.wait(lock, [&] { return stopping_ || !ready_urgent_.empty() || !ready_.empty(); });
     // Stopping with nothing ready: keys still running are finished, with the rest of their tasks, by
     // the workers running them.
-    if (ready_.empty()) return;
-    const uint64_t key = ready_.front();
-    ready_.pop_front();
+    std::deque<uint64_t>& from = !ready_urgent_.empty() ? ready_urgent_ : ready_;
+    if (from.empty()) return;
+    const uint64_t key = from.front();
+    from.pop_front();
     Strand& strand = strands_[key];
-    Task task = std::move(strand.tasks.front());
+    Task task = std::move(strand.tasks.front().task);
+    strand.urgent -= strand.tasks.front().urgent ? 1 : 0;
     strand.tasks.pop_front();
     --waiting_;
     strand.running = true;
@@ -98,6 +127,9 @@ void WorkerPool::run(Worker& worker) {
     after.running = false;
     if (after.tasks.empty()) {
       strands_.erase(key);
+    } else if (after.urgent > 0) {
+      ready_urgent_.push_front(key);  // finish the key waited on longest before starting another's
+      wake_.notify_one();
     } else {
       ready_.push_back(key);
       wake_.notify_one();

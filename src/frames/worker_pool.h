@@ -3,7 +3,10 @@
 // tracker) has one owner at a time without locks — but any free worker may take a key's next task, so
 // three sessions keep two cores busy instead of waiting behind a fixed key → thread mapping. Queues are
 // bounded per key: submit() refuses a task when its key already has `max_queue_per_key` waiting, and
-// the caller counts that as an `overloaded` drop. Each worker owns thread-local resources (a
+// the caller counts that as an `overloaded` drop. A key with an urgent task queued (submit_urgent: a
+// sequence has ended and its person waits for the word) goes before the keys without one, its earlier
+// tasks too, until that task has run: the other keys' frames have the rest of their sequence to catch
+// up, the finished one has nothing left to wait for. Each worker owns thread-local resources (a
 // JpegDecoder, the pipeline's landmark runtimes) lent to whichever task it runs.
 // Thread: submit() from any thread; tasks run on the pool's threads; the destructor joins (from the
 // thread that created the pool).
@@ -77,16 +80,26 @@ class WorkerPool {
   // Queues `task` behind the other tasks of `key`. `force` ignores the bound (for small control tasks
   // such as "sequence ended" that must not be lost). Returns false when the key's queue is full.
   bool submit(uint64_t key, Task task, bool force = false);
+  // Queues `task` behind the other tasks of `key`, never refused, and runs the key's tasks before any
+  // other key's until `task` has run (urgent keys one after the other, in the order they became urgent).
+  void submit_urgent(uint64_t key, Task task);
 
   int size() const { return static_cast<int>(workers_.size()); }
   size_t queued() const;  // tasks waiting (not running), all keys
 
  private:
   struct Worker;
-  struct Strand {
-    std::deque<Task> tasks;
-    bool running = false;  // a worker is running one of its tasks; the key is not in ready_ meanwhile
+  struct Queued {
+    Task task;
+    bool urgent = false;
   };
+  struct Strand {
+    std::deque<Queued> tasks;
+    int urgent = 0;        // urgent tasks among `tasks`
+    bool running = false;  // a worker is running one of its tasks; the key is in no ready queue meanwhile
+  };
+  bool add(uint64_t key, Queued queued, bool force);
+  void make_ready(uint64_t key, const Strand& strand);
   void run(Worker& worker);
   void stop_and_join();
 
@@ -94,7 +107,9 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::unordered_map<uint64_t, Strand> strands_;  // keys with tasks waiting or running
-  std::deque<uint64_t> ready_;                    // keys with tasks waiting and none running, FIFO
+  // Keys with tasks waiting and none running, FIFO: those with an urgent task in ready_urgent_, the
+  // rest in ready_. A key is in one of them exactly when it has tasks waiting and none running.
+  std::deque<uint64_t> ready_urgent_, ready_;
   size_t waiting_ = 0;
   bool stopping_ = false;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -488,7 +488,9 @@ void Session::end_sequence(const protocol::SequenceEnd& message) {
   auto stream = stream_;
   const WeakSession weak = weak_from_this();
   pending_results_.fetch_add(1);
-  host_.workers().submit(
+  // Urgent: the person now waits for the word, so this session's last frames go before other
+  // sessions' frames, which have the rest of their sequences to catch up (WorkerPool).
+  host_.workers().submit_urgent(
       key_,
       [stream, weak, end, sent, drops, overloaded, detail](frames::WorkerContext& context) {
         FrameStream::Outcome outcome = stream->finish(end, sent, drops, overloaded, wall_ms(), detail, context);
@@ -505,8 +507,7 @@ void Session::end_sequence(const protocol::SequenceEnd& message) {
                                 true);
           }
         });
-      },
-      /*force=*/true);
+      });
 }
 
 void Session::expire(double now) {

@@ -136,6 +136,76 @@ TEST(WorkerPool, BoundIsPerKey) {
   EXPECT_FALSE(pool.submit(1, [](WorkerContext&) {}));
 }
 
+// A sequence that ends (submit_urgent) has its person waiting for the word: its key's tasks, the
+// earlier ones too, go before other keys' until the urgent task has run (urgent keys one after the
+// other, in the order they became urgent); then the key is an ordinary one again, behind the others.
+// One worker, held by a gate, so the order is the pool's choice alone.
+TEST(WorkerPool, UrgentKeyGoesFirstUntilItsUrgentTaskHasRun) {
+  WorkerPool pool(1, 100);
+  std::vector<std::string> order;  // written by the one worker; read once `logged` says it is done
+  std::atomic<size_t> logged{0};
+  auto log = [&](std::string name) {
+    return [&order, &logged, name](WorkerContext&) {
+      order.push_back(name);
+      ++logged;
+    };
+  };
+  {
+    Gate gate;
+    ASSERT_TRUE(pool.submit(9, gate.task()));
+    ASSERT_TRUE(gate.started());
+    ASSERT_TRUE(pool.submit(1, log("a1")));
+    ASSERT_TRUE(pool.submit(2, log("b1")));
+    ASSERT_TRUE(pool.submit(1, log("a2")));
+    ASSERT_TRUE(pool.submit(3, log("c1")));
+    ASSERT_TRUE(pool.submit(2, log("b2")));
+    pool.submit_urgent(2, log("b-end"));
+    ASSERT_TRUE(pool.submit(2, log("b-next")));  // after the urgent task: an ordinary task again
+    pool.submit_urgent(3, log("c-end"));
+    EXPECT_EQ(pool.queued(), 8u);
+  }
+  ASSERT_TRUE(eventually([&] { return logged == 8; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"b1", "b2", "b-end", "c1", "c-end", "a1", "b-next", "a2"}));
+}
+
+// An urgent task for a key whose task is running: the key's next tasks go first once it finishes.
+TEST(WorkerPool, UrgentTaskBehindARunningTaskOfItsKey) {
+  WorkerPool pool(1, 100);
+  std::vector<std::string> order;
+  std::atomic<size_t> logged{0};
+  auto log = [&](std::string name) {
+    return [&order, &logged, name](WorkerContext&) {
+      order.push_back(name);
+      ++logged;
+    };
+  };
+  {
+    Gate gate;
+    ASSERT_TRUE(pool.submit(1, gate.task()));
+    ASSERT_TRUE(gate.started());
+    ASSERT_TRUE(pool.submit(2, log("b1")));
+    ASSERT_TRUE(pool.submit(1, log("a1")));
+    pool.submit_urgent(1, log("a-end"));
+  }
+  ASSERT_TRUE(eventually([&] { return logged == 3; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"a1", "a-end", "b1"}));
+}
+
+// Urgent tasks are never refused, whatever the key's bound (the word of a finished sequence must come).
+TEST(WorkerPool, UrgentIgnoresTheBound) {
+  WorkerPool pool(1, 1);
+  std::atomic<int> ran{0};
+  {
+    Gate gate;
+    ASSERT_TRUE(pool.submit(0, gate.task()));
+    ASSERT_TRUE(gate.started());
+    ASSERT_TRUE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
+    EXPECT_FALSE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
+    pool.submit_urgent(0, [&](WorkerContext&) { ++ran; });
+  }
+  ASSERT_TRUE(eventually([&] { return ran == 2; }));
+}
+
 TEST(WorkerPool, ExceptionInATaskDoesNotEndTheWorker) {
   auto& errors = Metrics::global().counter("errors.worker_task");
   const int64_t before = errors.load();
