@@ -3,7 +3,8 @@
 // (build/sueo-loadgen: webrtcbin pages, no browser) pinned to the other. Streams of real KSL clips
 // are added one at a time until the server's p95 latency (last frame complete → word ready,
 // T_inference − T_receive) passes --max-p95 or any frame is dropped (on the server or skipped by a
-// page for a full send buffer) or any check fails. Then, unless --reference 0, the transport alone
+// page for a full send buffer) or more than --max-shed of the frames received were shed (an
+// overloaded server's thinning: received but not landmarked) or any check fails. Then, unless --reference 0, the transport alone
 // (no model: reassembly, JPEG decode, receipt) of `sueo serve` and of the original plan's stack
 // (tools/bench/reference/aiortc_server.py: FastAPI + aiortc) is driven the same way, one after the
 // other on the same core, and the ratios are reported.
@@ -14,20 +15,20 @@
 // p95_ratio, open_ratio}, loadavg before/after. Figures taken while other work runs on the machine
 // are not the server's: run it on a quiet machine (1-minute load average well under 1).
 //
-//   tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100]
+//   tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100] [--max-shed 0.01]
 //                        [--landmark-every N] [--model FILE] [--reference 1] [--reference-streams 4]
 //                        [--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4]
 //                        [--server-args "--hand-recrop tracked --hand-model lite"]   (the ramp's server only)
 import { existsSync, readFileSync } from 'node:fs';
 import { parseFlags, round } from './common.mjs';
 import { loadavg, loadgenBinary, runLoadgen, startReference, startSueo } from './pinned.mjs';
-const USAGE = 'usage: tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100] ' +
+const USAGE = 'usage: tools/bench/capacity [--seconds 30] [--start 1] [--max-streams 12] [--max-p95 100] [--max-shed 0.01] ' +
   '[--landmark-every N] [--model FILE] [--reference 0|1] [--reference-streams 4] [--reference-seconds 20] ' +
   '[--server-cpu 0] [--loadgen-cpu 1] [--clips a.mp4,b.mp4] [--only-reference 1] [--server-args "--hand-model lite ..."]';
 
 function parseArgs(argv) {
   const a = {
-    seconds: 30, start: 1, maxStreams: 12, maxP95: 100, landmarkEvery: null, model: null, reference: true,
+    seconds: 30, start: 1, maxStreams: 12, maxP95: 100, maxShed: 0.01, landmarkEvery: null, model: null, reference: true,
     referenceStreams: 4, referenceSeconds: 20, serverCpu: '0', loadgenCpu: '1', clips: null, onlyReference: false,
     serverArgs: [],
   };
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     '--start': (v) => { a.start = Number(v); },
     '--max-streams': (v) => { a.maxStreams = Number(v); },
     '--max-p95': (v) => { a.maxP95 = Number(v); },
+    '--max-shed': (v) => { a.maxShed = Number(v); },
     '--landmark-every': (v) => { a.landmarkEvery = v; },
     '--model': (v) => { a.model = v; },
     '--reference': (v) => { a.reference = v !== '0'; },
@@ -57,9 +59,12 @@ function processCpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;  // USER_HZ is 100 on Linux
 }
 
+// Shed frames count against a step beyond --max-shed of those received: a stream thinned by more is not
+// carried, however short its latency.
 function passes(row, args) {
+  const shedFraction = row.frames_received > 0 ? (row.server_shed_frames ?? 0) / row.frames_received : 0;
   return row.ok && row.frames_dropped === 0 && row.page_skipped_frames === 0 && row.server_ms_p95 !== null &&
-    row.server_ms_p95 <= args.maxP95;
+    row.server_ms_p95 <= args.maxP95 && shedFraction <= args.maxShed;
 }
 
 // The ramp: one more stream per step until a step fails.
@@ -77,7 +82,7 @@ async function ramp(args) {
       row.pass = passes(row, args);
       rows.push(row);
       console.error(`capacity: ${n} stream(s): p95 ${row.server_ms_p95} ms, server ${row.server_cpu_per_stream} core/stream, ` +
-        `dropped ${row.frames_dropped}, skipped ${row.page_skipped_frames}, ok ${row.ok} → ${row.pass ? 'pass' : 'stop'}` +
+        `dropped ${row.frames_dropped}, skipped ${row.page_skipped_frames}, shed ${row.server_shed_frames}, ok ${row.ok} → ${row.pass ? 'pass' : 'stop'}` +
         `${row.ok ? '' : ` (${(row.problems ?? []).concat(row.failures ?? []).join('; ')})`}`);
       if (!row.pass) break;
     }
@@ -134,7 +139,7 @@ function printRows(rows) {
     ['  classifier / after last frame', (r) => `${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],
     ['load generator, fraction of a core per stream', (r) => r.loadgen_cpu_per_stream],
     ['server RSS MB streaming', (r) => r.server_rss_mb?.streaming],
-    ['pass (p95 ≤ limit, no drop, checks ok)', (r) => (r.pass ? 'yes' : 'NO')],
+    ['pass (p95 ≤ limit, no drop, shed ≤ limit, checks ok)', (r) => (r.pass ? 'yes' : 'NO')],
   ];
   for (const [label, get] of lines) console.log(label.padEnd(48) + rows.map((r) => String(get(r)).padStart(18)).join(''));
 }
@@ -163,7 +168,7 @@ async function main() {
   const after = loadavg();
   if (rows.length) {
     console.log(`capacity: sueo serve on CPU ${args.serverCpu} (1 worker), sueo-loadgen on CPU ${args.loadgenCpu}, ` +
-      `${args.seconds} s per step, p95 limit ${args.maxP95} ms${args.landmarkEvery ? `, --landmark-every ${args.landmarkEvery}` : ''}` +
+      `${args.seconds} s per step, p95 limit ${args.maxP95} ms, shed limit ${args.maxShed * 100} %${args.landmarkEvery ? `, --landmark-every ${args.landmarkEvery}` : ''}` +
       `${args.serverArgs.length ? `, server ${args.serverArgs.join(' ')}` : ''}`);
     printRows(rows);
   }
@@ -180,6 +185,7 @@ async function main() {
     landmark_every: args.landmarkEvery ? Number(args.landmarkEvery) : 'server default',
     server_args: args.serverArgs.join(' '),
     max_p95_ms: args.maxP95,
+    max_shed_fraction: args.maxShed,
     seconds: args.seconds,
     rows: rows.map(({ problems, failures, ...r }) => (r.ok ? r : { ...r, problems, failures })),  // why a step failed
     reference: ref,
