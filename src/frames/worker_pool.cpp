@@ -67,12 +67,16 @@ bool WorkerPool::submit(uint64_t key, Task task, bool force) {
   return true;
 }
 
-void WorkerPool::submit_urgent(uint64_t key, Task task) {
+bool WorkerPool::submit_urgent(uint64_t key, Task task, size_t max_backlog) {
+  bool urgent = false;
   {
     std::lock_guard lock(mutex_);
-    add(key, {std::move(task), true}, true);
+    const auto found = strands_.find(key);
+    urgent = found == strands_.end() || found->second.tasks.size() <= max_backlog;
+    add(key, {std::move(task), urgent}, true);
   }
   wake_.notify_one();
+  return urgent;
 }
 
 // Under mutex_.

@@ -81,8 +81,11 @@ class WorkerPool {
   // such as "sequence ended" that must not be lost). Returns false when the key's queue is full.
   bool submit(uint64_t key, Task task, bool force = false);
   // Queues `task` behind the other tasks of `key`, never refused, and runs the key's tasks before any
-  // other key's until `task` has run (urgent keys one after the other, in the order they became urgent).
-  void submit_urgent(uint64_t key, Task task);
+  // other key's until `task` has run (urgent keys one after the other, in the order they became urgent)
+  // — if the key has at most `max_backlog` tasks waiting: a key that let more pile up gets no priority
+  // over the others for them, and `task` is queued as an ordinary forced task. Returns whether it was
+  // made urgent.
+  bool submit_urgent(uint64_t key, Task task, size_t max_backlog);
 
   int size() const { return static_cast<int>(workers_.size()); }
   size_t queued() const;  // tasks waiting (not running), all keys

@@ -40,6 +40,7 @@ constexpr Rule kCounters[] = {
     {"sequences.started", "sueo_sequences_started_total", "Sequences started", ""},
     {"sequences.completed", "sueo_sequences_completed_total", "Sequences that got their receipt", ""},
     {"sequences.abandoned", "sueo_sequences_abandoned_total", "Sequences left open by a new sequence or a closed session", ""},
+    {"sequences.not_urgent.", "sueo_sequences_not_urgent_total", "Sequence ends whose frames did not go before other sessions' (rate: more than one a second; backlog: over a second of frames waiting)", "reason"},
     {"replies.suppressed", "sueo_error_replies_suppressed_total", "Error messages not sent: past a session's reply budget", ""},
 };
 

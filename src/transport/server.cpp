@@ -96,7 +96,7 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
                            "sequences.started", "sequences.completed", "sequences.abandoned", "sessions.refused.server_busy",
                            "sessions.refused.server_draining", "sessions.refused.too_many_sessions",
                            "sessions.refused.forbidden_origin", "messages.refused.rate_limited", "chunks.via_websocket",
-                           "sessions.websocket_frames"}) {
+                           "sessions.websocket_frames", "sequences.not_urgent.rate", "sequences.not_urgent.backlog"}) {
     Metrics::global().counter(name);
   }
   for (const char* stage : {"decode", "queue_wait", "landmarks", "classifier", "after_last_frame"}) {

@@ -42,6 +42,11 @@ constexpr double kFloodWindowMs = 10000;
 constexpr double kFloodFactor = 1;
 // Dropped frames named in one frame_dropped report (the counts cover all of them).
 constexpr size_t kMaxFramesPerReport = 256;
+// A sequence's end runs its frames before other sessions' (WorkerPool::submit_urgent) at most once a
+// second a session, and only while at most a second of its frames (15 fps) waits: a client that ends
+// sequences in a loop, or lets frames pile up, must not take the workers from the other sessions.
+constexpr double kUrgentEveryMs = 1000;
+constexpr size_t kUrgentBacklog = 15;
 
 }  // namespace
 
@@ -472,7 +477,7 @@ void Session::end_sequence(const protocol::SequenceEnd& message) {
   const uint32_t sent = message.frames.value_or(0);
   const SequenceEnd end{seq, message.final};
   frames::DropCounts drops;
-  bool detail = false;
+  bool detail = false, urgent = false;
   {
     std::lock_guard lock(assembler_mutex_);
     const frames::DropCounts before = assembler_.drops();
@@ -483,31 +488,39 @@ void Session::end_sequence(const protocol::SequenceEnd& message) {
     collect_drops(before);
     drops = assembler_.drops();
     detail = detail_;
+    const double now = now_ms();
+    urgent = now - last_urgent_ms_ >= kUrgentEveryMs;
+    if (urgent) last_urgent_ms_ = now;
   }
   const uint32_t overloaded = overloaded_.exchange(0);
   auto stream = stream_;
   const WeakSession weak = weak_from_this();
   pending_results_.fetch_add(1);
-  // Urgent: the person now waits for the word, so this session's last frames go before other
-  // sessions' frames, which have the rest of their sequences to catch up (WorkerPool).
-  host_.workers().submit_urgent(
-      key_,
-      [stream, weak, end, sent, drops, overloaded, detail](frames::WorkerContext& context) {
-        FrameStream::Outcome outcome = stream->finish(end, sent, drops, overloaded, wall_ms(), detail, context);
-        post_to_main([weak, outcome = std::move(outcome)] {
-          Metrics::global().add("sequences.completed");
-          auto session = weak.lock();
-          if (!session) return;
-          session->report_drops();  // every drop of the sequence is reported before its receipt
-          session->send_json(outcome.receipt);
-          if (outcome.result.is_object()) session->send_json(outcome.result);
-          session->pending_results_.fetch_sub(1);
-          if (session->draining_.load() && !session->busy()) {
-            session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
-                                true);
-          }
-        });
-      });
+  auto finish = [stream, weak, end, sent, drops, overloaded, detail](frames::WorkerContext& context) {
+    FrameStream::Outcome outcome = stream->finish(end, sent, drops, overloaded, wall_ms(), detail, context);
+    post_to_main([weak, outcome = std::move(outcome)] {
+      Metrics::global().add("sequences.completed");
+      auto session = weak.lock();
+      if (!session) return;
+      session->report_drops();  // every drop of the sequence is reported before its receipt
+      session->send_json(outcome.receipt);
+      if (outcome.result.is_object()) session->send_json(outcome.result);
+      session->pending_results_.fetch_sub(1);
+      if (session->draining_.load() && !session->busy()) {
+        session->send_error("server_draining", "the server is restarting: your result was sent; reconnect to go on",
+                            true);
+      }
+    });
+  };
+  // Urgent: the person now waits for the word, so this session's last frames go before other sessions'
+  // frames, which have the rest of their sequences to catch up (WorkerPool) — within kUrgentEveryMs
+  // and kUrgentBacklog.
+  if (!urgent) {
+    Metrics::global().add("sequences.not_urgent.rate");
+    host_.workers().submit(key_, std::move(finish), /*force=*/true);
+  } else if (!host_.workers().submit_urgent(key_, std::move(finish), kUrgentBacklog)) {
+    Metrics::global().add("sequences.not_urgent.backlog");  // queued all the same, as an ordinary task
+  }
 }
 
 void Session::expire(double now) {

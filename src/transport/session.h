@@ -131,6 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
   frames::FrameAssembler assembler_;              // guarded by assembler_mutex_
   std::vector<frames::DroppedFrame> unreported_;  // guarded by assembler_mutex_: not yet in a frame_dropped
   bool detail_ = false;                           // guarded by assembler_mutex_: per-frame arrays in the receipt
+  double last_urgent_ms_ = -1e18;                 // guarded by assembler_mutex_: last sequence end run first
   std::atomic<uint32_t> overloaded_{0};
   // JPEG bytes submitted to the workers and not yet taken up (--worker-queue-bytes); shared with tasks.
   std::shared_ptr<std::atomic<int64_t>> queued_bytes_ = std::make_shared<std::atomic<int64_t>>(0);

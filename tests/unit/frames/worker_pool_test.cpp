@@ -159,9 +159,9 @@ TEST(WorkerPool, UrgentKeyGoesFirstUntilItsUrgentTaskHasRun) {
     ASSERT_TRUE(pool.submit(1, log("a2")));
     ASSERT_TRUE(pool.submit(3, log("c1")));
     ASSERT_TRUE(pool.submit(2, log("b2")));
-    pool.submit_urgent(2, log("b-end"));
+    EXPECT_TRUE(pool.submit_urgent(2, log("b-end"), 15));
     ASSERT_TRUE(pool.submit(2, log("b-next")));  // after the urgent task: an ordinary task again
-    pool.submit_urgent(3, log("c-end"));
+    EXPECT_TRUE(pool.submit_urgent(3, log("c-end"), 15));
     EXPECT_EQ(pool.queued(), 8u);
   }
   ASSERT_TRUE(eventually([&] { return logged == 8; }));
@@ -185,10 +185,36 @@ TEST(WorkerPool, UrgentTaskBehindARunningTaskOfItsKey) {
     ASSERT_TRUE(gate.started());
     ASSERT_TRUE(pool.submit(2, log("b1")));
     ASSERT_TRUE(pool.submit(1, log("a1")));
-    pool.submit_urgent(1, log("a-end"));
+    EXPECT_TRUE(pool.submit_urgent(1, log("a-end"), 15));
   }
   ASSERT_TRUE(eventually([&] { return logged == 3; }));
   EXPECT_EQ(order, (std::vector<std::string>{"a1", "a-end", "b1"}));
+}
+
+// A key with more than `max_backlog` tasks waiting gets no priority: its urgent task is queued as an
+// ordinary one (a client that lets frames pile up, then ends its sequence, must not take the workers
+// from every other session for as long as its backlog lasts).
+TEST(WorkerPool, NoPriorityPastTheBacklog) {
+  WorkerPool pool(1, 100);
+  std::vector<std::string> order;
+  std::atomic<size_t> logged{0};
+  auto log = [&](std::string name) {
+    return [&order, &logged, name](WorkerContext&) {
+      order.push_back(name);
+      ++logged;
+    };
+  };
+  {
+    Gate gate;
+    ASSERT_TRUE(pool.submit(9, gate.task()));
+    ASSERT_TRUE(gate.started());
+    ASSERT_TRUE(pool.submit(2, log("b1")));
+    for (const char* name : {"a1", "a2", "a3"}) ASSERT_TRUE(pool.submit(1, log(name)));
+    EXPECT_FALSE(pool.submit_urgent(1, log("a-end"), 2));  // 3 waiting > 2
+    EXPECT_TRUE(pool.submit_urgent(2, log("b-end"), 2));   // 1 waiting
+  }
+  ASSERT_TRUE(eventually([&] { return logged == 6; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"b1", "b-end", "a1", "a2", "a3", "a-end"}));
 }
 
 // Urgent tasks are never refused, whatever the key's bound (the word of a finished sequence must come).
@@ -201,7 +227,7 @@ TEST(WorkerPool, UrgentIgnoresTheBound) {
     ASSERT_TRUE(gate.started());
     ASSERT_TRUE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
     EXPECT_FALSE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
-    pool.submit_urgent(0, [&](WorkerContext&) { ++ran; });
+    pool.submit_urgent(0, [&](WorkerContext&) { ++ran; }, 15);
   }
   ASSERT_TRUE(eventually([&] { return ran == 2; }));
 }
