@@ -136,99 +136,94 @@ TEST(WorkerPool, BoundIsPerKey) {
   EXPECT_FALSE(pool.submit(1, [](WorkerContext&) {}));
 }
 
+// The names of the tasks a pool ran, in the order it ran them: written by the pool's one worker, read
+// once has() has seen them all. Declare it before the pool.
+struct OrderLog {
+  std::vector<std::string> order;
+  std::atomic<size_t> logged{0};
+  WorkerPool::Task task(std::string name) {
+    return [this, name](WorkerContext&) {
+      order.push_back(name);
+      ++logged;
+    };
+  }
+  bool has(size_t n) {
+    return eventually([&] { return logged == n; });
+  }
+};
+
+// Runs `queue` while the pool's one worker is held by a task of `key`, then lets it go: the order the
+// queued tasks then run in is the pool's choice alone.
+template <typename F>
+void while_held(WorkerPool& pool, uint64_t key, F queue) {
+  Gate gate;
+  ASSERT_TRUE(pool.submit(key, gate.task()));
+  ASSERT_TRUE(gate.started());
+  queue();
+}
+
+// One worker and a log of the order it ran tasks in (the log outlives the pool and its tasks).
+class WorkerPoolOrder : public ::testing::Test {
+ protected:
+  OrderLog log;
+  WorkerPool pool{1, 100};
+};
+
 // A sequence that ends (submit_urgent) has its person waiting for the word: its key's tasks, the
 // earlier ones too, go before other keys' until the urgent task has run (urgent keys one after the
 // other, in the order they became urgent); then the key is an ordinary one again, behind the others.
 // One worker, held by a gate, so the order is the pool's choice alone.
-TEST(WorkerPool, UrgentKeyGoesFirstUntilItsUrgentTaskHasRun) {
-  WorkerPool pool(1, 100);
-  std::vector<std::string> order;  // written by the one worker; read once `logged` says it is done
-  std::atomic<size_t> logged{0};
-  auto log = [&](std::string name) {
-    return [&order, &logged, name](WorkerContext&) {
-      order.push_back(name);
-      ++logged;
-    };
-  };
-  {
-    Gate gate;
-    ASSERT_TRUE(pool.submit(9, gate.task()));
-    ASSERT_TRUE(gate.started());
-    ASSERT_TRUE(pool.submit(1, log("a1")));
-    ASSERT_TRUE(pool.submit(2, log("b1")));
-    ASSERT_TRUE(pool.submit(1, log("a2")));
-    ASSERT_TRUE(pool.submit(3, log("c1")));
-    ASSERT_TRUE(pool.submit(2, log("b2")));
-    EXPECT_TRUE(pool.submit_urgent(2, log("b-end"), 15));
-    ASSERT_TRUE(pool.submit(2, log("b-next")));  // after the urgent task: an ordinary task again
-    EXPECT_TRUE(pool.submit_urgent(3, log("c-end"), 15));
+TEST_F(WorkerPoolOrder, UrgentKeyGoesFirstUntilItsUrgentTaskHasRun) {
+  while_held(pool, 9, [&] {
+    ASSERT_TRUE(pool.submit(1, log.task("a1")));
+    ASSERT_TRUE(pool.submit(2, log.task("b1")));
+    ASSERT_TRUE(pool.submit(1, log.task("a2")));
+    ASSERT_TRUE(pool.submit(3, log.task("c1")));
+    ASSERT_TRUE(pool.submit(2, log.task("b2")));
+    EXPECT_TRUE(pool.submit_urgent(2, log.task("b-end"), 15));
+    ASSERT_TRUE(pool.submit(2, log.task("b-next")));  // after the urgent task: an ordinary task again
+    EXPECT_TRUE(pool.submit_urgent(3, log.task("c-end"), 15));
     EXPECT_EQ(pool.queued(), 8u);
-  }
-  ASSERT_TRUE(eventually([&] { return logged == 8; }));
-  EXPECT_EQ(order, (std::vector<std::string>{"b1", "b2", "b-end", "c1", "c-end", "a1", "b-next", "a2"}));
+  });
+  ASSERT_TRUE(log.has(8));
+  EXPECT_EQ(log.order, (std::vector<std::string>{"b1", "b2", "b-end", "c1", "c-end", "a1", "b-next", "a2"}));
 }
 
 // An urgent task for a key whose task is running: the key's next tasks go first once it finishes.
-TEST(WorkerPool, UrgentTaskBehindARunningTaskOfItsKey) {
-  WorkerPool pool(1, 100);
-  std::vector<std::string> order;
-  std::atomic<size_t> logged{0};
-  auto log = [&](std::string name) {
-    return [&order, &logged, name](WorkerContext&) {
-      order.push_back(name);
-      ++logged;
-    };
-  };
-  {
-    Gate gate;
-    ASSERT_TRUE(pool.submit(1, gate.task()));
-    ASSERT_TRUE(gate.started());
-    ASSERT_TRUE(pool.submit(2, log("b1")));
-    ASSERT_TRUE(pool.submit(1, log("a1")));
-    EXPECT_TRUE(pool.submit_urgent(1, log("a-end"), 15));
-  }
-  ASSERT_TRUE(eventually([&] { return logged == 3; }));
-  EXPECT_EQ(order, (std::vector<std::string>{"a1", "a-end", "b1"}));
+TEST_F(WorkerPoolOrder, UrgentTaskBehindARunningTaskOfItsKey) {
+  while_held(pool, 1, [&] {
+    ASSERT_TRUE(pool.submit(2, log.task("b1")));
+    ASSERT_TRUE(pool.submit(1, log.task("a1")));
+    EXPECT_TRUE(pool.submit_urgent(1, log.task("a-end"), 15));
+  });
+  ASSERT_TRUE(log.has(3));
+  EXPECT_EQ(log.order, (std::vector<std::string>{"a1", "a-end", "b1"}));
 }
 
 // A key with more than `max_backlog` tasks waiting gets no priority: its urgent task is queued as an
 // ordinary one (a client that lets frames pile up, then ends its sequence, must not take the workers
 // from every other session for as long as its backlog lasts).
-TEST(WorkerPool, NoPriorityPastTheBacklog) {
-  WorkerPool pool(1, 100);
-  std::vector<std::string> order;
-  std::atomic<size_t> logged{0};
-  auto log = [&](std::string name) {
-    return [&order, &logged, name](WorkerContext&) {
-      order.push_back(name);
-      ++logged;
-    };
-  };
-  {
-    Gate gate;
-    ASSERT_TRUE(pool.submit(9, gate.task()));
-    ASSERT_TRUE(gate.started());
-    ASSERT_TRUE(pool.submit(2, log("b1")));
-    for (const char* name : {"a1", "a2", "a3"}) ASSERT_TRUE(pool.submit(1, log(name)));
-    EXPECT_FALSE(pool.submit_urgent(1, log("a-end"), 2));  // 3 waiting > 2
-    EXPECT_TRUE(pool.submit_urgent(2, log("b-end"), 2));   // 1 waiting
-  }
-  ASSERT_TRUE(eventually([&] { return logged == 6; }));
-  EXPECT_EQ(order, (std::vector<std::string>{"b1", "b-end", "a1", "a2", "a3", "a-end"}));
+TEST_F(WorkerPoolOrder, NoPriorityPastTheBacklog) {
+  while_held(pool, 9, [&] {
+    ASSERT_TRUE(pool.submit(2, log.task("b1")));
+    for (const char* name : {"a1", "a2", "a3"}) ASSERT_TRUE(pool.submit(1, log.task(name)));
+    EXPECT_FALSE(pool.submit_urgent(1, log.task("a-end"), 2));  // 3 waiting > 2
+    EXPECT_TRUE(pool.submit_urgent(2, log.task("b-end"), 2));   // 1 waiting
+  });
+  ASSERT_TRUE(log.has(6));
+  EXPECT_EQ(log.order, (std::vector<std::string>{"b1", "b-end", "a1", "a2", "a3", "a-end"}));
 }
 
 // Urgent tasks are never refused, whatever the key's bound (the word of a finished sequence must come).
 TEST(WorkerPool, UrgentIgnoresTheBound) {
-  WorkerPool pool(1, 1);
   std::atomic<int> ran{0};
-  {
-    Gate gate;
-    ASSERT_TRUE(pool.submit(0, gate.task()));
-    ASSERT_TRUE(gate.started());
-    ASSERT_TRUE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
-    EXPECT_FALSE(pool.submit(0, [&](WorkerContext&) { ++ran; }));
-    pool.submit_urgent(0, [&](WorkerContext&) { ++ran; }, 15);
-  }
+  auto count = [&](WorkerContext&) { ++ran; };
+  WorkerPool pool(1, 1);
+  while_held(pool, 0, [&] {
+    ASSERT_TRUE(pool.submit(0, count));
+    EXPECT_FALSE(pool.submit(0, count));
+    EXPECT_TRUE(pool.submit_urgent(0, count, 15));
+  });
   ASSERT_TRUE(eventually([&] { return ran == 2; }));
 }
 
