@@ -4,10 +4,10 @@
 // are added one at a time until the server's p95 latency (last frame complete → word ready,
 // T_inference − T_receive) passes --max-p95 or any frame is dropped (on the server or skipped by a
 // page for a full send buffer) or more than --max-shed of the frames received were shed (an
-// overloaded server's thinning: received but not landmarked) or any check fails. Then, unless --reference 0, the transport alone
-// (no model: reassembly, JPEG decode, receipt) of `sueo serve` and of the original plan's stack
-// (tools/bench/reference/aiortc_server.py: FastAPI + aiortc) is driven the same way, one after the
-// other on the same core, and the ratios are reported.
+// overloaded server's thinning: received but not landmarked) or any check fails. Then, unless
+// --reference 0, the transport alone (no model: reassembly, JPEG decode, receipt) of `sueo serve` and
+// of the original plan's stack (tools/bench/reference/aiortc_server.py: FastAPI + aiortc) is driven
+// the same way, one after the other on the same core, and the ratios are reported.
 //
 // Prints a table; the last line is JSON: streams_per_core, cpu_per_stream (fraction of a core, at
 // that load), server_ms_p95 (at that load), rows (every step), reference {sueo, aiortc, cpu_ratio,
@@ -139,9 +139,9 @@ function printRows(rows) {
     ['  classifier / after last frame', (r) => `${r.stages_ms.classifier} / ${r.stages_ms.after_last_frame}`],
     ['load generator, fraction of a core per stream', (r) => r.loadgen_cpu_per_stream],
     ['server RSS MB streaming', (r) => r.server_rss_mb?.streaming],
-    ['pass (p95 ≤ limit, no drop, shed ≤ limit, checks ok)', (r) => (r.pass ? 'yes' : 'NO')],
+    ['pass (p95, drops, shed, checks)', (r) => (r.pass ? 'yes' : 'NO')],
   ];
-  for (const [label, get] of lines) console.log(label.padEnd(48) + rows.map((r) => String(get(r)).padStart(18)).join(''));
+  for (const [label, get] of lines) console.log(label.padEnd(48) + rows.map((r) => ` ${String(get(r)).padStart(18)}`).join(''));
 }
 
 function printReference(ref) {
